@@ -1,0 +1,114 @@
+"""Flask commands: the database schema, demo data, and a first administrator."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from portal.config import PROJECT_ROOT
+from portal.extensions import db
+
+
+def alembic_config(url: str | None = None):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", (url or current_app.config["DATABASE_URL"]).replace("%", "%%"))
+    return config
+
+
+DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 - documented demo password, never in production
+
+
+def load_demo_data() -> bool:
+    """Create the demo organisation and accounts once. Returns False if already there."""
+    from portal.accounts.models import Account, Role
+    from portal.accounts.passwords import hash_password
+    from portal.audit.services import record_event
+    from portal.db import utcnow
+    from portal.organisation.models import Organisation
+    from portal.people.models import AdvocateLink, Person
+    from portal.people.services import new_reference
+
+    session = db.session
+    if session.scalars(select(Account).where(Account.email == "sam@example.org")).first():
+        return False
+    now = utcnow()
+    session.add(Organisation(slug="harbour-lane", name="Harbour Lane Trust", time_zone="Europe/London"))
+    sam = Person(reference=new_reference(), full_name="Sam Taylor", known_as="Sam",
+                 date_of_birth=date(2001, 5, 14), preferred_language="en")
+    session.add(sam)
+    session.flush()
+
+    def account(email: str, name: str, role: Role, **extra: object) -> Account:
+        row = Account(email=email, display_name=name, role=role, language=None,
+                      password_hash=hash_password(DEMO_PASSWORD), activated_at=now,
+                      password_changed_at=now, **extra)
+        session.add(row)
+        session.flush()
+        return row
+
+    account("sam@example.org", "Sam", Role.SERVICE_USER, person_id=sam.id, username="sam")
+    alex = account("alex@example.org", "Alex", Role.ADVOCATE)
+    account("jo@example.org", "Jo", Role.STAFF)
+    account("vic@example.org", "Vic", Role.VOLUNTEER,
+            volunteer_started_on=(now - timedelta(days=91)).date())
+    account("morgan@example.org", "Morgan", Role.MANAGER)
+    account("admin@example.org", "Ash", Role.ADMINISTRATOR)
+    session.add(AdvocateLink(advocate_id=alex.id, person_id=sam.id, relationship_label="Sister",
+                             basis="Invited by the person", may_book=True))
+    session.flush()
+    record_event("demo.loaded", system=True)
+    return True
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.group("db")
+    def db_group() -> None:
+        """The database schema (made only by Alembic migrations)."""
+
+    @db_group.command("upgrade")
+    def upgrade() -> None:
+        """Bring the schema up to date."""
+        from alembic import command
+
+        command.upgrade(alembic_config(), "head")
+        click.echo("Database schema is up to date.")
+
+    @app.cli.group("demo")
+    def demo_group() -> None:
+        """Demo organisation and accounts (never in production)."""
+
+    @demo_group.command("load")
+    def demo_load() -> None:
+        if not current_app.config["DEMO_DATA_ALLOWED"]:
+            raise click.ClickException("Demo data is never loaded in production.")
+        with db.transaction():
+            created = load_demo_data()
+        click.echo("Demo data loaded." if created else "Demo data was already there.")
+
+    @app.cli.command("create-admin")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    def create_admin(email: str, name: str) -> None:
+        """Create an administrator and print a one-time activation code for them."""
+        from portal.accounts.models import Account, Role
+        from portal.accounts.services import format_code, issue_activation_code, normalise_email
+        from portal.audit.services import record_event
+
+        with db.transaction() as session:
+            if session.scalars(select(Account).where(Account.email == normalise_email(email))).first():
+                raise click.ClickException("An account with that email address already exists.")
+            admin = Account(role=Role.ADMINISTRATOR, display_name=name, email=normalise_email(email))
+            session.add(admin)
+            session.flush()
+            record_event("account.created", system=True, account_id=admin.id, role="administrator")
+            code = issue_activation_code(admin, by=None)
+        # Printed once for the person running the command; never logged.
+        click.echo(f"Activation code (valid 7 days, once): {format_code(code)}")
+        click.echo("Open /activate to use it.")
+

@@ -1,0 +1,147 @@
+"""Database wiring: declarative base, constraint names, one session per request.
+
+SQLite is set up so that write transactions really serialise: pysqlite's own transaction
+handling is switched off and every transaction starts with ``BEGIN IMMEDIATE`` (security.md,
+"Bookings" and "Hash chain": check-then-insert double-books under pysqlite's default). Foreign
+keys are switched on for every connection.
+
+One commit per request (Indico's habit): services add and flush; the request hook commits
+when the view returns, and rolls back on any error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, g, has_app_context
+from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import DateTime, TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC. Every stored time is UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC and always read back timezone-aware.
+
+    SQLite has no timezone type and returns naive values; PostgreSQL's ``timestamptz`` does.
+    Normalising here means no code ever compares a naive time with an aware one.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 15})
+        _prepare_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
+
+
+def _prepare_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from pysqlite so BEGIN IMMEDIATE below is the
+        # only BEGIN issued.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA busy_timeout = 15000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """Holds the engine and hands out one session per application context."""
+
+    def __init__(self) -> None:
+        self._engines: dict[int, Engine] = {}
+        self._factories: dict[int, sessionmaker[Session]] = {}
+
+    def init_app(self, app: Flask) -> None:
+        engine = make_engine(app.config["DATABASE_URL"])
+        self._engines[id(app)] = engine
+        self._factories[id(app)] = sessionmaker(bind=engine, expire_on_commit=False)
+        app.extensions["portal_db"] = self
+
+        @app.teardown_appcontext
+        def _close_session(exc: BaseException | None) -> None:
+            session: Session | None = g.pop("_db_session", None)
+            if session is not None:
+                if exc is not None:
+                    session.rollback()
+                session.close()
+
+    @property
+    def engine(self) -> Engine:
+        from flask import current_app
+
+        return self._engines[id(current_app._get_current_object())]  # type: ignore[attr-defined]
+
+    @property
+    def session(self) -> Session:
+        from flask import current_app
+
+        if not has_app_context():
+            raise RuntimeError("db.session needs an application context")
+        if "_db_session" not in g:
+            factory = self._factories[id(current_app._get_current_object())]  # type: ignore[attr-defined]
+            g._db_session = factory()
+        session: Session = g._db_session
+        return session
+
+    def dispose(self, app: Flask) -> None:
+        engine = self._engines.pop(id(app), None)
+        self._factories.pop(id(app), None)
+        if engine is not None:
+            engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """Commit on success, roll back on error: for CLI commands and scripts."""
+        session = self.session
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

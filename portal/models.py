@@ -1,0 +1,6 @@
+"""Imports every model module so that Base.metadata is complete (Alembic, tests)."""
+
+from portal.accounts import models as accounts  # noqa: F401
+from portal.audit import models as audit  # noqa: F401
+from portal.organisation import models as organisation  # noqa: F401
+from portal.people import models as people  # noqa: F401

@@ -1,0 +1,150 @@
+"""People and who may act for them: creating a service user at first contact, finding
+people a caseworker may open, and the person an advocate is currently helping."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from flask import session
+from sqlalchemy import or_, select
+
+from portal.accounts.models import Account, Role
+from portal.accounts.services import CODE_ALPHABET, issue_activation_code
+from portal.audit.services import record_event
+from portal.extensions import db
+from portal.people.models import AdvocateLink, Person
+
+
+def new_reference() -> str:
+    while True:
+        reference = "P" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(7))
+        if db.session.scalars(select(Person.id).where(Person.reference == reference)).first() is None:
+            return reference
+
+
+@dataclass(frozen=True)
+class NewServiceUser:
+    person: Person
+    account: Account
+    activation_code: str
+
+
+def create_service_user(
+    *,
+    full_name: str,
+    known_as: str,
+    date_of_birth: date | None,
+    language: str,
+    email: str | None,
+    phone: str | None,
+    username: str | None,
+    by: Account,
+) -> NewServiceUser:
+    """First contact: the person record, their account (not yet usable) and a one-time code."""
+    person = Person(
+        reference=new_reference(),
+        full_name=full_name.strip(),
+        known_as=known_as.strip() or full_name.strip().split()[0],
+        date_of_birth=date_of_birth,
+        preferred_language=language,
+    )
+    db.session.add(person)
+    db.session.flush()
+    account = Account(
+        role=Role.SERVICE_USER,
+        display_name=person.known_as,
+        email=email,
+        phone=phone,
+        username=username,
+        language=language,
+        person_id=person.id,
+    )
+    db.session.add(account)
+    db.session.flush()
+    record_event("person.created", actor=by, person=person)
+    code = issue_activation_code(account, by=by)
+    return NewServiceUser(person, account, code)
+
+
+def find_person(reference: str) -> Person | None:
+    return db.session.scalars(select(Person).where(Person.reference == reference.upper())).first()
+
+
+def account_of(person: Person) -> Account | None:
+    return db.session.scalars(select(Account).where(Account.person_id == person.id)).first()
+
+
+def search_people(text: str, *, limit: int = 50) -> list[Person]:
+    query = select(Person).order_by(Person.known_as, Person.id).limit(limit)
+    text = text.strip()
+    if text:
+        like = f"%{text.lower()}%"
+        from sqlalchemy import func
+
+        query = query.where(
+            or_(
+                func.lower(Person.full_name).like(like),
+                func.lower(Person.known_as).like(like),
+                Person.reference == text.upper(),
+            )
+        )
+    return list(db.session.scalars(query))
+
+
+# --- acting for someone -------------------------------------------------------------------
+
+_ACTING_FOR = "acting_for"
+
+
+def links_in_force(advocate: Account) -> list[AdvocateLink]:
+    return list(
+        db.session.scalars(
+            select(AdvocateLink)
+            .where(
+                AdvocateLink.advocate_id == advocate.id,
+                AdvocateLink.ended_at.is_(None),
+                AdvocateLink.suspended_at.is_(None),
+            )
+            .order_by(AdvocateLink.started_at)
+        )
+    )
+
+
+def link_for(advocate: Account, person: Person) -> AdvocateLink | None:
+    """The advocate's link to this person, if it is in force right now. Checked on every
+    request, so a removed or suspended link stops working at once."""
+    for link in links_in_force(advocate):
+        if link.person_id == person.id:
+            return link
+    return None
+
+
+def start_acting_for(advocate: Account, person: Person) -> bool:
+    if link_for(advocate, person) is None:
+        return False
+    session[_ACTING_FOR] = person.reference
+    record_event("advocate.started_helping", actor=advocate, person=person)
+    return True
+
+
+def stop_acting() -> None:
+    session.pop(_ACTING_FOR, None)
+
+
+def person_in_view(account: Account) -> Person | None:
+    """Whose information a people-side page shows: a service user's own record, or the
+    person an advocate has chosen to help (if the link is still in force)."""
+    if account.role == Role.SERVICE_USER:
+        return account.person
+    if account.role == Role.ADVOCATE:
+        reference = session.get(_ACTING_FOR)
+        if not reference:
+            return None
+        person = find_person(reference)
+        if person is None or link_for(account, person) is None:
+            session.pop(_ACTING_FOR, None)
+            return None
+        return person
+    return None

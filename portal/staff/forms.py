@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from portal.accounts.models import Role
+from portal.accounts.services import looks_like_phone
+from portal.forms import DayMonthYearField, not_in_future
+from portal.i18n import LANGUAGES
+
+
+def _phone(_form: Any, field: Any) -> None:
+    if field.data and not looks_like_phone(field.data):
+        raise ValidationError(str(_l("Enter a phone number, like 07700 900123.")))
+
+
+def _username(_form: Any, field: Any) -> None:
+    value = (field.data or "").strip()
+    if value and (len(value) < 3 or not value.replace(".", "").replace("_", "").replace("-", "").isalnum()):
+        raise ValidationError(
+            str(_l("A username has at least 3 letters or numbers, and may use . _ and -."))
+        )
+    if value and "@" in value:
+        raise ValidationError(str(_l("A username can't contain @.")))
+
+
+class SignInNamesMixin:
+    email = StringField(
+        _l("Email address (optional)"),
+        validators=[Optional(), Length(max=254), Email(_l("Enter an email address like name@example.org."))],
+    )
+    phone = StringField(_l("Mobile phone number (optional)"), validators=[Optional(), _phone])
+    username = StringField(_l("Username (optional)"), validators=[Optional(), Length(max=40), _username])
+
+    def validate_username(self, field: Any) -> None:
+        if not (self.email.data or self.phone.data or field.data):  # type: ignore[attr-defined]
+            raise ValidationError(
+                str(_l("Give at least one of email address, phone number or username, "
+                       "so they can sign in."))
+            )
+
+
+class NewPersonForm(SignInNamesMixin, FlaskForm):
+    full_name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(_l("Enter their full name.")), Length(max=200)],
+    )
+    known_as = StringField(_l("What they like to be called (optional)"), validators=[Optional(), Length(max=100)])
+    date_of_birth = DayMonthYearField(_l("Date of birth (optional)"), validators=[Optional(), not_in_future])
+    language = SelectField(
+        _l("Language they prefer"),
+        choices=[(language.code, language.native_name) for language in LANGUAGES],
+        default="en",
+    )
+
+
+STAFF_ROLE_LABELS = {
+    Role.STAFF: _l("Staff member"),
+    Role.VOLUNTEER: _l("Volunteer"),
+    Role.MANAGER: _l("Manager"),
+    Role.ADMINISTRATOR: _l("Administrator"),
+    Role.ADVOCATE: _l("Advocate"),
+}
+
+
+class NewAccountForm(SignInNamesMixin, FlaskForm):
+    display_name = StringField(
+        _l("Name"), validators=[DataRequired(_l("Enter their name.")), Length(max=120)]
+    )
+    role = RadioField(
+        _l("Role"),
+        choices=[(role.value, label) for role, label in STAFF_ROLE_LABELS.items()],
+        validators=[DataRequired(_l("Choose a role."))],
+    )
+    volunteer_started_on = DayMonthYearField(
+        _l("Date they started volunteering"), validators=[Optional(), not_in_future]
+    )
+
+    def validate_volunteer_started_on(self, field: Any) -> None:
+        if self.role.data == Role.VOLUNTEER.value and not field.data:
+            raise ValidationError(str(_l("Enter the date they started volunteering.")))
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    q = StringField(_l("Name or reference"), validators=[Optional(), Length(max=100)])

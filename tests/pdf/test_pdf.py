@@ -1,0 +1,417 @@
+"""Tests for portal.pdf: the printable-handout renderer.
+
+Most checks read the rendered PDF back with pypdf (what fonts are embedded, where text
+is drawn, which glyphs were used), so they test what a reader of the printout sees.
+Tests that need Noto fonts are skipped, with a reason, where fonts-noto-core is absent.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from portal.pdf import (
+    LANGUAGES,
+    CodeBox,
+    Heading,
+    MissingFontError,
+    Paragraph,
+    Spacer,
+    render_pdf,
+)
+from portal.pdf.fonts import FontResolver
+from portal.pdf.render import CONTENT_WIDTH, MARGIN_X, PAGE_WIDTH
+from portal.pdf.text import TextStyle, layout_paragraph
+
+NOTO_FILES = (
+    "NotoSans-Regular.ttf",
+    "NotoSans-Bold.ttf",
+    "NotoNaskhArabic-Regular.ttf",
+    "NotoNaskhArabic-Bold.ttf",
+    "NotoNastaliqUrdu-Regular.ttf",
+    "NotoNastaliqUrdu-Bold.ttf",
+    "NotoSansBengali-Regular.ttf",
+    "NotoSansBengali-Bold.ttf",
+    "NotoSansGurmukhi-Regular.ttf",
+    "NotoSansGurmukhi-Bold.ttf",
+)
+DEJAVU_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono-Bold.ttf")
+
+
+def _find(filename: str) -> Path | None:
+    return FontResolver()._find_file(filename)
+
+
+HAVE_NOTO = all(_find(f) for f in NOTO_FILES)
+HAVE_DEJAVU = all(_find(f) for f in DEJAVU_FILES)
+
+needs_noto = pytest.mark.skipif(not HAVE_NOTO, reason="fonts-noto-core is not installed")
+# Code boxes are set in DejaVu Sans Mono, so every full document needs DejaVu too.
+pytestmark = pytest.mark.skipif(not HAVE_DEJAVU, reason="fonts-dejavu-core is not installed")
+
+CODE = "K7M3-9QXP-2HDW"
+EMAIL = "help@example.org.uk"
+NON_LATIN = {"ar", "ur", "bn", "pa"}
+
+SAMPLES: dict[str, tuple[str, str]] = {
+    "en": ("Activate your account", "Use the code below to activate your account."),
+    "cy": ("Actifadu eich cyfrif", "Defnyddiwch y cod isod. Mae’r côd yn ddilys am ŵythnos."),
+    "pl": ("Aktywuj swoje konto", "Użyj poniższego kodu, aby aktywować konto."),
+    "ro": ("Activați-vă contul", "Folosiți codul de mai jos pentru a vă activa contul."),
+    "uk": ("Активуйте обліковий запис", "Використайте код нижче, щоб активувати запис."),
+    "so": ("Hawlgal xisaabtaada", "Isticmaal koodhka hoose si aad u hawlgeliso xisaabtaada."),
+    "ar": ("فعّل حسابك", f"استخدم الرمز أدناه لتفعيل حسابك. راسلنا على {EMAIL} للمساعدة."),
+    "ur": ("اپنا اکاؤنٹ فعال کریں", f"نیچے دیا گیا کوڈ استعمال کریں۔ ہمیں {EMAIL} پر ای میل کریں۔"),
+    "bn": ("আপনার অ্যাকাউন্ট সক্রিয় করুন", f"নীচের কোডটি ব্যবহার করুন। ক্ষমা, প্রশ্ন। {EMAIL}"),
+    "pa": ("ਆਪਣਾ ਖਾਤਾ ਸਰਗਰਮ ਕਰੋ", f"ਹੇਠਾਂ ਦਿੱਤਾ ਕੋਡ ਵਰਤੋ। ਕ੍ਰਿਪਾ ਕਰਕੇ {EMAIL} ਤੇ ਲਿਖੋ।"),
+}
+# The font family a reader of each language must see for the body text.
+EXPECTED_FONT = {
+    "ar": "NotoNaskhArabic",
+    "ur": "NotoNastaliqUrdu",
+    "bn": "NotoSansBengali",
+    "pa": "NotoSansGurmukhi",
+}
+
+
+def _lang_param(lang: str) -> object:
+    marks = [needs_noto] if lang in NON_LATIN else []
+    return pytest.param(lang, marks=marks, id=lang)
+
+
+ALL_LANGS = [_lang_param(lang) for lang in sorted(LANGUAGES)]
+
+
+def _letter(lang: str, *, footer: str | None = "Consent Portal") -> bytes:
+    title, text = SAMPLES[lang]
+    return render_pdf(
+        title=title,
+        language=lang,
+        blocks=[Heading(title), Paragraph(text), Spacer(), CodeBox(CODE)],
+        footer=footer,
+    )
+
+
+@dataclass(frozen=True)
+class Drawn:
+    x: float
+    y: float
+    font: str  # BaseFont without the subset prefix, e.g. "NotoSans-Regular"
+    text: str
+
+
+def _drawn(pdf: bytes, page: int = 0) -> list[Drawn]:
+    """Every piece of text drawn on a page, with its start position and font."""
+    out: list[Drawn] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: dict | None, size: float) -> None:
+        if text.strip() and font is not None:
+            base = str(font["/BaseFont"]).lstrip("/").split("+", 1)[-1]
+            out.append(Drawn(x=tm[4] * cm[0] + cm[4], y=tm[5] * cm[3] + cm[5], font=base, text=text))
+
+    PdfReader(io.BytesIO(pdf)).pages[page].extract_text(visitor_text=visit)
+    return out
+
+
+def _embedded_fonts(pdf: bytes) -> set[str]:
+    names = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            descriptor = font["/FontDescriptor"].get_object()
+            assert "/FontFile2" in descriptor, f"{font['/BaseFont']} is not embedded"
+            names.add(str(font["/BaseFont"]).lstrip("/").split("+", 1)[-1])
+    return names
+
+
+# --- every language -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ALL_LANGS)
+def test_each_language_renders_a_valid_one_page_pdf(lang: str) -> None:
+    pdf = _letter(lang)
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    assert reader.metadata is not None
+    assert reader.metadata.title == SAMPLES[lang][0]
+    assert reader.trailer["/Root"]["/Lang"] == lang
+    assert CODE in reader.pages[0].extract_text()
+
+
+@pytest.mark.parametrize("lang", ALL_LANGS)
+def test_only_embedded_fonts_are_used_and_code_is_monospaced(lang: str) -> None:
+    fonts = _embedded_fonts(_letter(lang))
+    assert "DejaVuSansMono-Bold" in fonts
+    if lang in EXPECTED_FONT:
+        assert any(f.startswith(EXPECTED_FONT[lang]) for f in fonts), fonts
+    else:
+        # Latin and Cyrillic body text: Noto Sans where installed, else DejaVu Sans.
+        assert fonts & {"NotoSans-Regular", "DejaVuSans"}, fonts
+
+
+@needs_noto
+@pytest.mark.parametrize("lang", ["ar", "ur", "bn", "pa"])
+def test_latin_email_inside_non_latin_text_uses_a_latin_font(lang: str) -> None:
+    drawn = _drawn(_letter(lang))
+    email = [d for d in drawn if EMAIL in d.text]
+    assert email, [d.text for d in drawn]
+    assert all(d.font == "NotoSans-Regular" for d in email), email
+    # ...while the surrounding text stays in the script's own font.
+    body = [d for d in drawn if d.font.startswith(EXPECTED_FONT[lang])]
+    assert body
+
+
+def test_metadata_has_title_and_nothing_identifying() -> None:
+    reader = PdfReader(io.BytesIO(_letter("en")))
+    meta = reader.metadata
+    assert meta is not None
+    assert meta.title == "Activate your account"
+    assert not meta.author
+    assert "reportlab" not in (meta.producer or "").lower()
+    assert "reportlab" not in (meta.creator or "").lower()
+
+
+def test_same_input_gives_identical_bytes() -> None:
+    assert _letter("en") == _letter("en")
+
+
+@needs_noto
+def test_shaped_output_does_not_depend_on_earlier_renders() -> None:
+    # Glyphs without a Unicode value get private-use codes; allocating them in order
+    # of first use would make bytes depend on what the process rendered before.
+    first = _letter("ar")
+    render_pdf(title="x", language="ar", blocks=[Paragraph("لا إله إلا الله ﷲ لأ لإ")])
+    render_pdf(title="x", language="ur", blocks=[Paragraph("اپنا اکاؤنٹ فعال کریں")])
+    assert _letter("ar") == first
+
+
+def test_unknown_language_is_rejected() -> None:
+    with pytest.raises(ValueError, match="unsupported language"):
+        render_pdf(title="x", language="fr", blocks=[])
+
+
+# --- shaping --------------------------------------------------------------------------
+
+
+def _glyphs(text: str, lang: str, rtl: bool = False) -> list[tuple[int, float]]:
+    lines = layout_paragraph(
+        text,
+        language=lang,
+        rtl=rtl,
+        style=TextStyle(size=12),
+        max_width=10_000,
+        fonts=FontResolver(),
+    )
+    return [(g.gid, g.y_offset) for line in lines for run in line.runs for g in run.glyphs]
+
+
+def _nominal(text: str, font_file: str) -> list[int]:
+    resolver = FontResolver()
+    path = resolver._find_file(font_file)
+    assert path is not None
+    from portal.pdf.fonts import _load
+
+    font = _load(path)
+    return [font.hb_font.get_nominal_glyph(ord(c)) or 0 for c in text]
+
+
+@needs_noto
+def test_arabic_letters_are_drawn_in_their_joined_forms() -> None:
+    # "بيت" (house): beh, yeh and teh must take initial, medial and final forms.  A
+    # renderer without shaping draws the isolated letters, which Arabic readers see as
+    # three unconnected characters.
+    drawn = _drawn(render_pdf(title="x", language="ar", blocks=[Paragraph("بيت")]))
+    word = "".join(d.text for d in drawn if d.font.startswith("NotoNaskhArabic"))
+    assert unicodedata.normalize("NFKC", word).strip() in {"بيت", "تيب"}
+    # Presentation forms: U+FE91 beh initial, U+FEF4 yeh medial, U+FE96 teh final.
+    assert {"\ufe91", "\ufef4", "\ufe96"} <= set(word), [hex(ord(c)) for c in word]
+    assert not {"\u0628", "\u064a", "\u062a"} & set(word)
+
+
+@needs_noto
+def test_arabic_glyphs_differ_from_a_naive_cmap_lookup() -> None:
+    gids = [gid for gid, _ in _glyphs("بيت", "ar", rtl=True)]
+    naive = _nominal("بيت", "NotoNaskhArabic-Regular.ttf")
+    assert gids != naive and gids != naive[::-1]
+    assert not set(gids) & set(naive)
+
+
+@needs_noto
+def test_urdu_nastaliq_is_shaped_with_its_cascading_baseline() -> None:
+    glyphs = _glyphs("کریں", "ur", rtl=True)
+    naive = _nominal("کریں", "NotoNastaliqUrdu-Regular.ttf")
+    assert [g for g, _ in glyphs] != naive[::-1]
+    # Nastaliq joins letters diagonally; shaped glyphs sit above/below the baseline.
+    assert any(y != 0 for _, y in glyphs)
+
+
+@needs_noto
+def test_bengali_conjunct_becomes_a_single_glyph() -> None:
+    # ক + ্ + ষ = ক্ষ: one conjunct glyph, not consonant-virama-consonant.
+    glyphs = _glyphs("ক্ষ", "bn")
+    assert len(glyphs) == 1
+    assert glyphs[0][0] not in _nominal("ক্ষ", "NotoSansBengali-Regular.ttf")
+
+
+@needs_noto
+def test_bengali_and_gurmukhi_pre_base_vowels_are_reordered() -> None:
+    # The i-vowel sign is typed after the consonant but drawn before it.
+    bn = _glyphs("কি", "bn")
+    assert bn[0][0] == _nominal("ি", "NotoSansBengali-Regular.ttf")[0]
+    pa = _glyphs("ਕਿ", "pa")
+    assert pa[0][0] == _nominal("ਿ", "NotoSansGurmukhi-Regular.ttf")[0]
+
+
+# --- direction and alignment ----------------------------------------------------------
+
+
+@needs_noto
+@pytest.mark.parametrize("lang", ["ar", "ur"])
+def test_rtl_paragraph_is_right_aligned(lang: str) -> None:
+    word = {"ar": "مرحبا", "ur": "خوش آمدید"}[lang]
+    drawn = _drawn(render_pdf(title="x", language=lang, blocks=[Paragraph(word)]))
+    (line,) = [d for d in drawn if d.text.strip() and d.text.strip() != "x" and "/" not in d.text]
+    assert line.x > PAGE_WIDTH / 2  # a one-word paragraph hugs the right margin
+
+
+def test_ltr_paragraph_is_left_aligned() -> None:
+    drawn = _drawn(render_pdf(title="x", language="en", blocks=[Paragraph("Hello")]))
+    (hello,) = [d for d in drawn if "Hello" in d.text]
+    assert hello.x == pytest.approx(MARGIN_X)
+
+
+@needs_noto
+def test_rtl_line_puts_earlier_words_on_the_right_and_keeps_email_ltr() -> None:
+    # Logical order: Arabic word, then the email.  Read right-to-left, the Arabic
+    # word comes first, so it is drawn to the right of the email, and the email
+    # itself keeps its left-to-right spelling.
+    drawn = _drawn(render_pdf(title="x", language="ar", blocks=[Paragraph(f"راسلنا {EMAIL}")]))
+    arabic = [d for d in drawn if d.font.startswith("NotoNaskhArabic") and d.text.strip()]
+    email = [d for d in drawn if EMAIL in d.text]
+    assert arabic and email
+    assert min(d.x for d in arabic) > email[0].x
+
+
+@needs_noto
+def test_code_box_stays_left_to_right_in_rtl_documents() -> None:
+    drawn = _drawn(_letter("ar"))
+    (code,) = [d for d in drawn if d.font == "DejaVuSansMono-Bold"]
+    assert code.text.strip() == CODE
+    # The box sits on the reading-start (right) side of the page.
+    assert code.x > PAGE_WIDTH / 3
+
+
+# --- wrapping and pagination ----------------------------------------------------------
+
+LONG_EN = " ".join(["Your information is kept confidential and only shared with consent."] * 12)
+LONG_BN = " ".join(["আপনার তথ্য গোপন রাখা হয় এবং শুধুমাত্র সম্মতিতে ভাগ করা হয়।"] * 12)
+LONG_AR = " ".join(["تبقى معلوماتك سرية ولا تتم مشاركتها إلا بموافقتك."] * 12)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        pytest.param("en", LONG_EN, id="en"),
+        pytest.param("bn", LONG_BN, id="bn", marks=needs_noto),
+        pytest.param("ar", LONG_AR, id="ar", marks=needs_noto),
+    ],
+)
+def test_long_paragraph_wraps_within_the_margins(lang: str, text: str) -> None:
+    lines = layout_paragraph(
+        text,
+        language=lang,
+        rtl=lang == "ar",
+        style=TextStyle(size=11),
+        max_width=CONTENT_WIDTH,
+        fonts=FontResolver(),
+    )
+    assert len(lines) >= 5
+    assert all(line.width <= CONTENT_WIDTH + 0.01 for line in lines)
+    # Lines break at spaces: no word is cut, and nothing is lost or duplicated.
+    assert " ".join(line.text for line in lines) == text
+
+    drawn = _drawn(render_pdf(title="x", language=lang, blocks=[Paragraph(text)]))
+    body_ys = {round(d.y) for d in drawn if d.text.strip() not in {"x", "1 / 1"}}
+    assert len(body_ys) >= 5
+    assert all(MARGIN_X - 0.5 <= d.x <= PAGE_WIDTH - MARGIN_X for d in drawn)
+
+
+def test_word_longer_than_the_line_is_cut_instead_of_overflowing() -> None:
+    url = "https://example.org.uk/" + "a" * 300
+    lines = layout_paragraph(
+        f"Visit {url} today",
+        language="en",
+        rtl=False,
+        style=TextStyle(size=11),
+        max_width=CONTENT_WIDTH,
+        fonts=FontResolver(),
+    )
+    assert len(lines) >= 3
+    assert all(line.width <= CONTENT_WIDTH + 0.01 for line in lines)
+    assert "".join(line.text for line in lines).replace("Visit", "").replace("today", "") == url
+
+
+def test_long_document_breaks_onto_pages_with_footer_and_page_numbers() -> None:
+    blocks: list[Heading | Paragraph | CodeBox | Spacer] = []
+    for i in range(12):
+        blocks += [Heading(f"Section {i + 1}"), Paragraph(LONG_EN)]
+    pdf = render_pdf(title="Privacy notice", language="en", blocks=blocks, footer="Charity Ltd")
+    reader = PdfReader(io.BytesIO(pdf))
+    total = len(reader.pages)
+    assert total >= 3
+    for number, page in enumerate(reader.pages, start=1):
+        text = page.extract_text()
+        assert "Charity Ltd" in text
+        assert f"{number} / {total}" in text
+    # Body text never runs into the footer area.
+    for number in range(total):
+        ys = [d.y for d in _drawn(pdf, number) if "Charity" not in d.text and "/" not in d.text]
+        footer_y = min(d.y for d in _drawn(pdf, number) if "Charity" in d.text)
+        assert min(ys) > footer_y + 10
+    # The title appears once, on the first page only.
+    assert "Privacy notice" in reader.pages[0].extract_text()
+    assert "Privacy notice" not in reader.pages[1].extract_text()
+
+
+def test_oversized_code_is_shrunk_to_fit_the_page() -> None:
+    code = "-".join(["ABCD"] * 12)
+    drawn = _drawn(render_pdf(title="x", language="en", blocks=[CodeBox(code)]))
+    (line,) = [d for d in drawn if d.font == "DejaVuSansMono-Bold"]
+    assert line.text.strip() == code
+
+
+# --- missing fonts --------------------------------------------------------------------
+
+
+def test_missing_font_directory_names_the_files_and_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PORTAL_FONT_DIRS", str(tmp_path))
+    with pytest.raises(MissingFontError) as excinfo:
+        render_pdf(title="Hello", language="en", blocks=[Paragraph("Hello")])
+    message = str(excinfo.value)
+    assert "DejaVuSans-Bold.ttf" in message and "NotoSans-Bold.ttf" in message
+    assert "fonts-dejavu-core" in message and "fonts-noto-core" in message
+    assert str(tmp_path) in message
+
+
+def test_missing_script_font_names_the_noto_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only DejaVu available: English still works, Bengali says what to install.
+    for name in DEJAVU_FILES:
+        found = _find(name)
+        assert found is not None
+        (tmp_path / name).symlink_to(found)
+    monkeypatch.setenv("PORTAL_FONT_DIRS", str(tmp_path))
+    assert render_pdf(title="Hello", language="en", blocks=[Paragraph("Hello")]).startswith(
+        b"%PDF"
+    )
+    with pytest.raises(MissingFontError, match="fonts-noto-core") as excinfo:
+        render_pdf(title="Hello", language="bn", blocks=[Paragraph("আপনার")])
+    assert "NotoSansBengali-Regular.ttf" in str(excinfo.value)
