@@ -155,7 +155,7 @@ def authenticate(name: str, password: str, *, now: datetime | None = None) -> Si
     _count_failure(key, now)
     if account is not None:
         record_event("account.sign_in_failed", actor=account, person=account.person)
-    return SignInResult(None, _wait_for(key, now))
+    return SignInResult(None)
 
 
 # --- activation codes ---------------------------------------------------------------------

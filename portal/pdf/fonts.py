@@ -71,7 +71,11 @@ FONT_ROLES: dict[str, tuple[FontFile, ...]] = {
     "bengali-bold": (_noto("NotoSansBengali-Bold.ttf"), _noto("NotoSerifBengali-Bold.ttf")),
     "gurmukhi": (_noto("NotoSansGurmukhi-Regular.ttf"), _noto("NotoSerifGurmukhi-Regular.ttf")),
     "gurmukhi-bold": (_noto("NotoSansGurmukhi-Bold.ttf"), _noto("NotoSerifGurmukhi-Bold.ttf")),
-    "mono": (_dejavu("DejaVuSansMono-Bold.ttf"), _dejavu("DejaVuSansMono.ttf")),
+    "mono": (
+        _dejavu("DejaVuSansMono-Bold.ttf"),
+        _dejavu("DejaVuSansMono.ttf"),
+        FontFile("NotoSansMono-Bold.ttf", "fonts-noto-mono"),
+    ),
     # Broad-coverage last resort for stray symbols; never required.
     "last-resort": (_dejavu("DejaVuSans.ttf"),),
     "last-resort-bold": (_dejavu("DejaVuSans-Bold.ttf"), _dejavu("DejaVuSans.ttf")),
@@ -104,7 +108,7 @@ class LoadedFont:
 
     def to_1000(self, value: float) -> float:
         """Convert font design units to 1/1000 em, the unit reportlab works in."""
-        return value * 1000.0 / self.ttf.face.unitsPerEm
+        return value * 1000.0 / float(self.ttf.face.unitsPerEm)
 
 
 # Process-wide caches.  reportlab's font registry is global, so registering the same

@@ -23,10 +23,11 @@ from .text import GlyphRun, Line, TextStyle, layout_paragraph
 LANGUAGES: frozenset[str] = frozenset({"en", "cy", "pl", "ro", "uk", "so", "ar", "ur", "bn", "pa"})
 RTL_LANGUAGES: frozenset[str] = frozenset({"ar", "ur"})
 
-PAGE_WIDTH, PAGE_HEIGHT = A4
-MARGIN_X = 20 * mm
-MARGIN_TOP = 20 * mm
-MARGIN_BOTTOM = 14 * mm
+PAGE_WIDTH, PAGE_HEIGHT = float(A4[0]), float(A4[1])
+MM = float(mm)
+MARGIN_X = 20 * MM
+MARGIN_TOP = 20 * MM
+MARGIN_BOTTOM = 14 * MM
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN_X
 
 TITLE_STYLE = TextStyle(size=18, bold=True)
@@ -35,8 +36,8 @@ BODY_STYLE = TextStyle(size=11)
 FOOTER_STYLE = TextStyle(size=8.5)
 CODE_STYLE = TextStyle(size=22, mono=True)
 CODE_MIN_SIZE = 11.0
-CODE_PADDING = 4 * mm
-PAGE_NUMBER_WIDTH = 22 * mm  # reserved beside the footer text
+CODE_PADDING = 4 * MM
+PAGE_NUMBER_WIDTH = 22 * MM  # reserved beside the footer text
 
 GREY = Color(0.35, 0.35, 0.35)
 RULE_GREY = Color(0.7, 0.7, 0.7)
@@ -120,6 +121,35 @@ def _line_x(line: Line, rtl: bool, left: float = MARGIN_X, width: float = CONTEN
     return left + width - line.width if rtl else left
 
 
+@dataclass(frozen=True)
+class _Text:
+    """A heading or paragraph, already shaped and wrapped."""
+
+    lines: list[Line]
+    metrics: _Metrics
+    heading: bool
+
+    @property
+    def min_start(self) -> float:
+        # Never leave a lone first line at the foot of a page.
+        return self.metrics.leading * min(len(self.lines), 2)
+
+
+@dataclass(frozen=True)
+class _Code:
+    lines: list[Line]
+    metrics: _Metrics
+    width: float
+    height: float
+
+    @property
+    def min_start(self) -> float:
+        return self.height  # a code box is never split
+
+
+_Prepared = _Text | _Code | Spacer
+
+
 class _Layout:
     def __init__(self, language: str, fonts: FontResolver) -> None:
         self.language = language
@@ -138,18 +168,11 @@ class _Layout:
             fonts=self.fonts,
         )
 
-    def place_text(
-        self, flow: _Flow, text: str, style: TextStyle, keep_with_next: float = 0.0
-    ) -> None:
+    def text(self, text: str, style: TextStyle, heading: bool = False) -> _Text:
         lines = self.lines(text, style)
-        m = _metrics(lines, style)
-        flow.ensure(m.leading * min(len(lines), 2) + keep_with_next)
-        for line in lines:
-            flow.ensure(m.leading)
-            flow.add(_PlacedLine(line, _line_x(line, self.rtl), flow.y - m.baseline))
-            flow.y -= m.leading
+        return _Text(lines, _metrics(lines, style), heading)
 
-    def place_code(self, flow: _Flow, code: str) -> None:
+    def code(self, code: str) -> _Code:
         inner = CONTENT_WIDTH - 2 * CODE_PADDING
         style = CODE_STYLE
         natural = max(
@@ -158,20 +181,51 @@ class _Layout:
         )
         if natural > inner:
             # Shrink rather than wrap: a code split over two lines gets mistyped.
-            style = TextStyle(max(CODE_MIN_SIZE, style.size * inner / natural), mono=True)
+            # (The 0.99 absorbs float rounding so the code is not wrapped after all.)
+            style = TextStyle(max(CODE_MIN_SIZE, 0.99 * style.size * inner / natural), mono=True)
         lines = self.lines(code, style, width=inner, rtl=False)
         m = _metrics(lines, style)
-        box_w = max(ln.width for ln in lines) + 2 * CODE_PADDING
-        box_h = m.leading * len(lines) + 2 * CODE_PADDING
-        flow.ensure(box_h)
+        return _Code(
+            lines,
+            m,
+            width=max(ln.width for ln in lines) + 2 * CODE_PADDING,
+            height=m.leading * len(lines) + 2 * CODE_PADDING,
+        )
+
+    def prepare(self, block: Block) -> _Prepared:
+        if isinstance(block, Heading):
+            return self.text(block.text, HEADING_STYLE, heading=True)
+        if isinstance(block, Paragraph):
+            return self.text(block.text, BODY_STYLE)
+        if isinstance(block, CodeBox):
+            return self.code(block.text)
+        if isinstance(block, Spacer):
+            return block
+        raise TypeError(f"unsupported block {block!r}")
+
+    def place_text(self, flow: _Flow, text: _Text, keep_with_next: float = 0.0) -> None:
+        flow.ensure(text.min_start + keep_with_next)
+        m = text.metrics
+        for line in text.lines:
+            flow.ensure(m.leading)
+            flow.add(_PlacedLine(line, _line_x(line, self.rtl), flow.y - m.baseline))
+            flow.y -= m.leading
+
+    def place_code(self, flow: _Flow, code: _Code) -> None:
+        flow.ensure(code.height)
         # The box sits on the reading-start side; the code inside is always LTR.
-        box_x = PAGE_WIDTH - MARGIN_X - box_w if self.rtl else MARGIN_X
-        flow.add(_PlacedBox(box_x, flow.y - box_h, box_w, box_h))
+        box_x = PAGE_WIDTH - MARGIN_X - code.width if self.rtl else MARGIN_X
+        flow.add(_PlacedBox(box_x, flow.y - code.height, code.width, code.height))
         y = flow.y - CODE_PADDING
-        for line in lines:
-            flow.add(_PlacedLine(line, box_x + CODE_PADDING, y - m.baseline))
-            y -= m.leading
-        flow.y -= box_h
+        for line in code.lines:
+            flow.add(_PlacedLine(line, box_x + CODE_PADDING, y - code.metrics.baseline))
+            y -= code.metrics.leading
+        flow.y -= code.height
+
+
+HEADING_BEFORE, HEADING_AFTER = 4 * MM, 1.5 * MM
+PARAGRAPH_AFTER = 3 * MM
+CODE_BEFORE, CODE_AFTER = 1 * MM, 5 * MM
 
 
 def _layout(
@@ -184,31 +238,33 @@ def _layout(
     )
     footer_m = _metrics(footer_lines, FOOTER_STYLE)
     footer_h = footer_m.leading * max(len(footer_lines), 1)
-    flow = _Flow(bottom=MARGIN_BOTTOM + footer_h + 6 * mm)
+    flow = _Flow(bottom=MARGIN_BOTTOM + footer_h + 6 * MM)
 
-    layout.place_text(flow, title, TITLE_STYLE)
-    flow.y -= 2 * mm
+    layout.place_text(flow, layout.text(title, TITLE_STYLE, heading=True))
+    flow.y -= 2 * MM
     flow.add(_PlacedRule(MARGIN_X, PAGE_WIDTH - MARGIN_X, flow.y))
-    flow.y -= 6 * mm
+    flow.y -= 6 * MM
 
-    body_leading = BODY_STYLE.size * 1.45
-    for block in blocks:
-        if isinstance(block, Heading):
-            flow.skip(4 * mm)
-            # Keep a heading with at least two lines of what it introduces.
-            layout.place_text(flow, block.text, HEADING_STYLE, keep_with_next=2 * body_leading)
-            flow.y -= 1.5 * mm
-        elif isinstance(block, Paragraph):
-            layout.place_text(flow, block.text, BODY_STYLE)
-            flow.y -= 3 * mm
-        elif isinstance(block, CodeBox):
-            flow.skip(1 * mm)
-            layout.place_code(flow, block.text)
-            flow.y -= 5 * mm
-        elif isinstance(block, Spacer):
-            flow.skip(block.height_mm * mm)
+    prepared = [layout.prepare(block) for block in blocks]
+    for i, item in enumerate(prepared):
+        following = prepared[i + 1] if i + 1 < len(prepared) else None
+        if isinstance(item, _Text) and item.heading:
+            flow.skip(HEADING_BEFORE)
+            # Keep a heading on the same page as the start of what it introduces.
+            keep = 0.0
+            if isinstance(following, _Text | _Code):
+                keep = HEADING_AFTER + following.min_start
+            layout.place_text(flow, item, keep_with_next=keep)
+            flow.y -= HEADING_AFTER
+        elif isinstance(item, _Text):
+            layout.place_text(flow, item)
+            flow.y -= PARAGRAPH_AFTER
+        elif isinstance(item, _Code):
+            flow.skip(CODE_BEFORE)
+            layout.place_code(flow, item)
+            flow.y -= CODE_AFTER
         else:
-            raise TypeError(f"unsupported block {block!r}")
+            flow.skip(item.height_mm * MM)
     return flow.pages, footer_lines, footer_m
 
 
@@ -301,7 +357,7 @@ def render_pdf(
             elif isinstance(item, _PlacedBox):
                 canvas.setStrokeColor(black)
                 canvas.setLineWidth(1.2)
-                canvas.roundRect(item.x, item.y, item.width, item.height, radius=2 * mm)
+                canvas.roundRect(item.x, item.y, item.width, item.height, radius=2 * MM)
             else:
                 canvas.setStrokeColor(RULE_GREY)
                 canvas.setLineWidth(0.5)
@@ -324,7 +380,7 @@ def _draw_footer(
     top = MARGIN_BOTTOM + m.leading * max(len(footer_lines), 1)
     canvas.setStrokeColor(RULE_GREY)
     canvas.setLineWidth(0.5)
-    canvas.line(MARGIN_X, top + 2 * mm, PAGE_WIDTH - MARGIN_X, top + 2 * mm)
+    canvas.line(MARGIN_X, top + 2 * MM, PAGE_WIDTH - MARGIN_X, top + 2 * MM)
     # The page number sits on the reading-end side, opposite the footer text.
     text_left = MARGIN_X + PAGE_NUMBER_WIDTH if rtl else MARGIN_X
     text_width = CONTENT_WIDTH - PAGE_NUMBER_WIDTH

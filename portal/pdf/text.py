@@ -87,13 +87,21 @@ def bidi_levels(text: str, rtl: bool) -> list[int]:
     storage["base_level"] = 1 if rtl else 0
     storage["base_dir"] = "R" if rtl else "L"
     _bidi.get_embedding_levels(text, storage)
+    chars = list(storage["chars"])  # one dict per character, before X9 drops some
     _bidi.explicit_embed_and_overrides(storage)
     _bidi.resolve_weak_types(storage)
     _bidi.resolve_neutral_types(storage, False)
     _bidi.resolve_implicit_levels(storage, False)
-    levels = [int(c["level"]) for c in storage["chars"]]
-    if len(levels) != len(text):  # explicit formatting marks are dropped by X9
-        raise ValueError("bidi control characters are not supported in PDF text")
+    # Rule X9 drops ZWJ/ZWNJ, soft hyphens and embedding controls from the algorithm,
+    # but they are still part of the text we shape (ZWNJ matters in Urdu and Bengali).
+    # Give each the level of the character before it, as UAX #9 section 5.2 suggests.
+    kept = {id(c) for c in storage["chars"]}
+    levels: list[int] = []
+    for c in chars:
+        if id(c) in kept:
+            levels.append(int(c["level"]))
+        else:
+            levels.append(levels[-1] if levels else int(storage["base_level"]))
     return levels
 
 
@@ -295,11 +303,7 @@ def _layout_one(
     runs: list[_Run] = []
     start = 0
     for i in range(1, len(text) + 1):
-        if (
-            i == len(text)
-            or levels[i] != levels[start]
-            or char_fonts[i] is not char_fonts[start]
-        ):
+        if i == len(text) or levels[i] != levels[start] or char_fonts[i] is not char_fonts[start]:
             glyphs = shape(
                 char_fonts[start],
                 codepoints,

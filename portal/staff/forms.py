@@ -5,6 +5,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from portal.accounts.models import Role
@@ -36,12 +37,16 @@ class SignInNamesMixin:
     phone = StringField(_l("Mobile phone number (optional)"), validators=[Optional(), _phone])
     username = StringField(_l("Username (optional)"), validators=[Optional(), Length(max=40), _username])
 
-    def validate_username(self, field: Any) -> None:
-        if not (self.email.data or self.phone.data or field.data):  # type: ignore[attr-defined]
-            raise ValidationError(
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid: bool = super().validate(extra_validators)  # type: ignore[misc]
+        if not (self.email.data or self.phone.data or self.username.data):
+            self.username.errors = [
+                *self.username.errors,
                 str(_l("Give at least one of email address, phone number or username, "
-                       "so they can sign in."))
-            )
+                       "so they can sign in.")),
+            ]
+            return False
+        return valid
 
 
 class NewPersonForm(SignInNamesMixin, FlaskForm):
@@ -53,8 +58,12 @@ class NewPersonForm(SignInNamesMixin, FlaskForm):
     date_of_birth = DayMonthYearField(_l("Date of birth (optional)"), validators=[Optional(), not_in_future])
     language = SelectField(
         _l("Language they prefer"),
-        choices=[(language.code, language.native_name) for language in LANGUAGES],
+        choices=[
+            SelectChoice(language.code, language.native_name, render_kw={"lang": language.tag})
+            for language in LANGUAGES
+        ],
         default="en",
+        invalid_choice_message=_l("Choose a language from the list."),
     )
 
 
@@ -73,8 +82,9 @@ class NewAccountForm(SignInNamesMixin, FlaskForm):
     )
     role = RadioField(
         _l("Role"),
-        choices=[(role.value, label) for role, label in STAFF_ROLE_LABELS.items()],
+        choices=[SelectChoice(role.value, label) for role, label in STAFF_ROLE_LABELS.items()],
         validators=[DataRequired(_l("Choose a role."))],
+        invalid_choice_message=_l("Choose a role."),
     )
     volunteer_started_on = DayMonthYearField(
         _l("Date they started volunteering"), validators=[Optional(), not_in_future]

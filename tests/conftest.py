@@ -1,0 +1,224 @@
+"""Shared fixtures: a real database (a SQLite file, or PostgreSQL when PORTAL_DATABASE_URL
+names one), made by the Alembic migrations, cleaned between tests; the app; accounts.
+
+No mocked database: every test talks to a real one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+# Before the app is imported: keep test runs away from the developer's instance folder.
+_TMP = Path(tempfile.mkdtemp(prefix="portal-tests-"))
+os.environ["PORTAL_INSTANCE_DIR"] = str(_TMP / "instance")
+os.environ.setdefault("PORTAL_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
+os.environ["PORTAL_ENV"] = "test"
+
+from alembic import command  # noqa: E402
+from flask import Flask  # noqa: E402
+from flask.testing import FlaskClient  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from portal import create_app  # noqa: E402
+from portal.accounts.models import Account, Role  # noqa: E402
+from portal.accounts.passwords import hash_password  # noqa: E402
+from portal.cli import alembic_config  # noqa: E402
+from portal.extensions import db  # noqa: E402
+from portal.people.models import AdvocateLink, Person  # noqa: E402
+
+POSTGRES_URL = os.environ.get("PORTAL_DATABASE_URL", "")
+ON_POSTGRES = POSTGRES_URL.startswith("postgresql")
+PASSWORD = "correct horse battery staple"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return "database: " + ("PostgreSQL " + POSTGRES_URL.split("@")[-1] if ON_POSTGRES else "SQLite files")
+
+
+class TestDatabase:
+    """One migrated database per run; each test gets it clean."""
+
+    def __init__(self) -> None:
+        self.template: Path | None = None
+
+    def prepare(self) -> None:
+        if ON_POSTGRES:
+            engine = create_engine(POSTGRES_URL)
+            with engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+            engine.dispose()
+            command.upgrade(alembic_config(POSTGRES_URL), "head")
+        else:
+            self.template = _TMP / "template.db"
+            command.upgrade(alembic_config(f"sqlite:///{self.template}"), "head")
+
+    def fresh_url(self, folder: Path) -> str:
+        if ON_POSTGRES:
+            engine = create_engine(POSTGRES_URL)
+            with engine.begin() as connection:
+                tables = connection.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                        "AND tablename <> 'alembic_version'"
+                    )
+                ).scalars().all()
+                # Triggers keep the audit trail append-only; replica mode lets tests reset it.
+                connection.execute(text("SET session_replication_role = replica"))
+                connection.execute(
+                    text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+                )
+            engine.dispose()
+            return POSTGRES_URL
+        assert self.template is not None
+        target = folder / "portal.db"
+        shutil.copyfile(self.template, target)
+        return f"sqlite:///{target}"
+
+
+_DATABASE = TestDatabase()
+
+
+@pytest.fixture(scope="session")
+def test_database() -> TestDatabase:
+    _DATABASE.prepare()
+    return _DATABASE
+
+
+@pytest.fixture
+def database_url(test_database: TestDatabase, tmp_path: Path) -> str:
+    return test_database.fresh_url(tmp_path)
+
+
+def make_test_app(database_url: str, **overrides: object) -> Flask:
+    config: dict[str, object] = {
+        "DATABASE_URL": database_url,
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "SIGN_IN_RATE_LIMIT": "1000 per minute",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    """The app, with no application context held open: each test-client request gets its
+    own, as in production (a context held here would share `g` across requests). Tests
+    that touch the database directly use ``with app.app_context():``."""
+    application = make_test_app(database_url)
+    yield application
+    db.dispose(application)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+_HASHES: dict[str, str] = {}
+
+
+def password_hash(password: str = PASSWORD) -> str:
+    """argon2id at full strength is slow on purpose; hash each test password once."""
+    if password not in _HASHES:
+        _HASHES[password] = hash_password(password)
+    return _HASHES[password]
+
+
+@dataclass
+class World:
+    """The demo's cast, made directly in the database for tests."""
+
+    sam: Account
+    sam_person: Person
+    alex: Account
+    jo: Account
+    vic: Account
+    morgan: Account
+    ash: Account
+    other_person: Person
+    other: Account
+
+    def by_role(self, role: Role) -> Account:
+        return {
+            Role.SERVICE_USER: self.sam,
+            Role.ADVOCATE: self.alex,
+            Role.STAFF: self.jo,
+            Role.VOLUNTEER: self.vic,
+            Role.MANAGER: self.morgan,
+            Role.ADMINISTRATOR: self.ash,
+        }[role]
+
+
+def add_account(email: str, role: Role, *, person: Person | None = None, **extra: object) -> Account:
+    account = Account(
+        email=email,
+        display_name=email.split("@")[0].title(),
+        role=role,
+        password_hash=password_hash(),
+        person_id=person.id if person else None,
+        **extra,
+    )
+    db.session.add(account)
+    db.session.flush()
+    return account
+
+
+def add_person(name: str, reference: str) -> Person:
+    person = Person(reference=reference, full_name=name, known_as=name.split()[0],
+                    date_of_birth=date(2000, 1, 1), preferred_language="en")
+    db.session.add(person)
+    db.session.flush()
+    return person
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    with app.app_context():
+        return _make_world()
+
+
+def _make_world() -> World:
+    sam_person = add_person("Sam Taylor", "PSAM2345")
+    other_person = add_person("Robin Other", "PROB6789")
+    sam = add_account("sam@example.org", Role.SERVICE_USER, person=sam_person, phone="+447700900001",
+                      username="sam")
+    other = add_account("robin@example.org", Role.SERVICE_USER, person=other_person)
+    alex = add_account("alex@example.org", Role.ADVOCATE)
+    db.session.add(AdvocateLink(advocate_id=alex.id, person_id=sam_person.id,
+                                relationship_label="Sister", basis="Invited by the person"))
+    world = World(
+        sam=sam, sam_person=sam_person, alex=alex,
+        jo=add_account("jo@example.org", Role.STAFF),
+        vic=add_account("vic@example.org", Role.VOLUNTEER, volunteer_started_on=date(2026, 8, 20)),
+        morgan=add_account("morgan@example.org", Role.MANAGER),
+        ash=add_account("ash@example.org", Role.ADMINISTRATOR),
+        other_person=other_person, other=other,
+    )
+    db.session.commit()
+    return world
+
+
+def sign_in_as(client: FlaskClient, account: Account) -> None:
+    """Put a signed-in session on the client without the (deliberately slow) password check."""
+    now = time.time()
+    with client.session_transaction() as session:
+        session["_user_id"] = account.get_id()
+        session["_fresh"] = True
+        session["sid"] = f"test-{account.id}"
+        session["auth_at"] = now
+        session["seen_at"] = now
+
+
+def sign_in(client: FlaskClient, name: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    return client.post("/sign-in", data={"sign_in_name": name, "password": password})

@@ -1,0 +1,139 @@
+"""Deny by default (ASVS 5 8.2.1): every route has an expected outcome for anonymous and
+for every role; a route added without a row here fails this test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+
+from portal.accounts.models import Role
+from tests.conftest import World, make_test_app, sign_in_as
+
+ANON = "anonymous"
+ROLES = [ANON, *Role]
+
+OK, REDIRECT, SIGN_IN, FORBIDDEN, BAD = 200, 302, "sign-in", 403, 400
+
+
+def everyone(outcome: object) -> dict[object, object]:
+    return {role: outcome for role in ROLES}
+
+
+def signed_in(outcome: object, anonymous: object = SIGN_IN, **by_role: object) -> dict[object, object]:
+    table: dict[object, object] = {role: outcome for role in Role}
+    table[ANON] = anonymous
+    for name, value in by_role.items():
+        table[Role(name)] = value
+    return table
+
+
+def only(allowed: dict[Role, object], others: object = FORBIDDEN) -> dict[object, object]:
+    table: dict[object, object] = {role: allowed.get(role, others) for role in Role}
+    table[ANON] = SIGN_IN
+    return table
+
+
+PEOPLE = {Role.SERVICE_USER: OK, Role.ADVOCATE: OK}
+CASEWORKERS = (Role.STAFF, Role.MANAGER, Role.ADMINISTRATOR)
+STAFF_SIDE = (Role.STAFF, Role.VOLUNTEER, Role.MANAGER, Role.ADMINISTRATOR)
+
+UrlFor = Callable[[World], str]
+
+# endpoint -> (method, url, expected outcome per role)
+EXPECTED: dict[str, tuple[str, UrlFor, dict[object, object]]] = {
+    "home.index": ("GET", lambda w: "/", signed_in(REDIRECT, anonymous=OK)),
+    "home.home": ("GET", lambda w: "/home",
+                  signed_in(OK, **{r.value: REDIRECT for r in STAFF_SIDE})),
+    "home.policy": ("GET", lambda w: "/policy", everyone(OK)),
+    "home.consent": ("GET", lambda w: "/consent", only(PEOPLE)),
+    "home.bookings": ("GET", lambda w: "/bookings", only(PEOPLE)),
+    "home.start_helping": ("POST", lambda w: "/helping", only({Role.ADVOCATE: REDIRECT})),
+    "home.stop_helping": ("POST", lambda w: "/helping/stop", only({Role.ADVOCATE: REDIRECT})),
+    "home.choose_language": ("POST", lambda w: "/language", everyone(REDIRECT)),
+    "home.healthz": ("GET", lambda w: "/healthz", everyone(OK)),
+    "accounts.sign_in": ("GET", lambda w: "/sign-in", signed_in(REDIRECT, anonymous=OK)),
+    "accounts.sign_out": ("POST", lambda w: "/sign-out", everyone(REDIRECT)),
+    "accounts.activate": ("GET", lambda w: "/activate", signed_in(REDIRECT, anonymous=OK)),
+    "accounts.choose_password": ("GET", lambda w: "/activate/password", everyone(REDIRECT)),
+    "accounts.account": ("GET", lambda w: "/account", signed_in(OK)),
+    "accounts.change_password": ("GET", lambda w: "/account/password", signed_in(OK)),
+    "accounts.sign_out_everywhere": ("POST", lambda w: "/account/sign-out-everywhere",
+                                     signed_in(REDIRECT)),
+    "staff.home": ("GET", lambda w: "/staff/", only({r: OK for r in STAFF_SIDE})),
+    "staff.people_list": ("GET", lambda w: "/staff/people", only({r: OK for r in CASEWORKERS})),
+    "staff.new_person": ("GET", lambda w: "/staff/people/new", only({r: OK for r in CASEWORKERS})),
+    "staff.person": ("GET", lambda w: f"/staff/people/{w.sam_person.reference}",
+                     only({r: OK for r in CASEWORKERS})),
+    "staff.issue_code": ("POST", lambda w: f"/staff/accounts/{w.sam.id}/activation-code",
+                         only({r: OK for r in CASEWORKERS})),
+    "staff.activation_letter_pdf": ("POST", lambda w: f"/staff/accounts/{w.sam.id}/activation-letter",
+                                    only({r: BAD for r in CASEWORKERS})),
+    "staff.disable": ("POST", lambda w: f"/staff/accounts/{w.sam.id}/disable",
+                      only({r: REDIRECT for r in CASEWORKERS})),
+    "staff.enable": ("POST", lambda w: f"/staff/accounts/{w.sam.id}/enable",
+                     only({r: REDIRECT for r in CASEWORKERS})),
+    "staff.account_list": ("GET", lambda w: "/staff/accounts", only({Role.ADMINISTRATOR: OK})),
+    "staff.new_account": ("GET", lambda w: "/staff/accounts/new", only({Role.ADMINISTRATOR: OK})),
+    "staff.account": ("GET", lambda w: f"/staff/accounts/{w.jo.id}", only({Role.ADMINISTRATOR: OK})),
+    "staff.mark_volunteer_satisfactory": (
+        "POST", lambda w: f"/staff/accounts/{w.vic.id}/volunteer-satisfactory",
+        only({Role.MANAGER: REDIRECT, Role.ADMINISTRATOR: REDIRECT}),
+    ),
+}
+
+
+def test_every_route_has_an_expected_outcome_for_every_role(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    missing = endpoints - EXPECTED.keys()
+    assert not missing, f"routes without an authorization row: {sorted(missing)}"
+    assert not EXPECTED.keys() - endpoints, "rows for routes that no longer exist"
+    for endpoint, (_method, _url, table) in EXPECTED.items():
+        assert set(table) == set(ROLES), f"{endpoint} lacks a role"
+
+
+def test_a_view_without_an_access_rule_is_refused(database_url: str) -> None:
+    app = make_test_app(database_url)
+    app.add_url_rule("/undeclared", "undeclared", lambda: "secret")
+    response = app.test_client().get("/undeclared")
+    assert response.status_code == 403
+    assert b"secret" not in response.data
+
+
+@pytest.mark.parametrize("role", ROLES, ids=str)
+@pytest.mark.parametrize("endpoint", sorted(EXPECTED))
+def test_route_outcome(endpoint: str, role: object, app: Flask, world: World) -> None:
+    method, url_for_world, table = EXPECTED[endpoint]
+    client = app.test_client()
+    if role != ANON:
+        sign_in_as(client, world.by_role(role))  # type: ignore[arg-type]
+    data = {"person": world.sam_person.reference, "language": "cy", "next": "/policy"}
+    response = client.open(url_for_world(world), method=method, data=data if method == "POST" else None)
+    expected = table[role]
+    if expected == SIGN_IN:
+        assert response.status_code == 302, (endpoint, role, response.status_code)
+        assert "/sign-in" in response.headers["Location"]
+    else:
+        assert response.status_code == expected, (endpoint, role, response.status_code)
+        if expected == REDIRECT:
+            assert "/sign-in?next" not in response.headers["Location"]
+
+
+def test_people_side_ids_of_other_people_are_refused(app: Flask, world: World) -> None:
+    """Object level (ASVS 5 8.2.2): an advocate can't start helping someone they have no link
+    to by sending that person's reference."""
+    client = app.test_client()
+    sign_in_as(client, world.alex)
+    response = client.post("/helping", data={"person": world.other_person.reference})
+    assert response.status_code == 403
+    home = client.get("/home").get_data(as_text=True)
+    assert "Robin" not in home
+
+
+def test_caseworkers_cannot_act_on_staff_accounts(app: Flask, world: World) -> None:
+    """Only administrators issue codes for, or switch off, staff-side accounts."""
+    client = app.test_client()
+    sign_in_as(client, world.jo)
+    assert client.post(f"/staff/accounts/{world.morgan.id}/activation-code").status_code == 403
+    assert client.post(f"/staff/accounts/{world.morgan.id}/disable").status_code == 403
