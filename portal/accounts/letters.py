@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from portal.accounts.services import format_code
 from portal.i18n import format_local_time
-from portal.pdf import CodeBox, Heading, Paragraph, Spacer, render_pdf
+from portal.pdf import Block, CodeBox, Heading, Paragraph, Spacer, render_pdf
 
 
 def activation_letter(code: str, expires_at: datetime, language: str) -> bytes:
@@ -18,7 +18,7 @@ def activation_letter(code: str, expires_at: datetime, language: str) -> bytes:
     address = request.host_url.rstrip("/") + "/activate"
     with force_locale(language):
         title = _("Your code to set up your account")
-        blocks = [
+        blocks: list[Block] = [
             Heading(title),
             Paragraph(_("Go to this address on your phone or computer:")),
             CodeBox(address),

@@ -320,9 +320,6 @@ def render_pdf(
     layout = _Layout(language, FontResolver())
     pages, footer_lines, footer_m = _layout(title, blocks, footer, layout)
 
-    buffer = io.BytesIO()
-    # invariant=1 fixes the creation date and document id, so identical input gives
-    # identical bytes (cacheable, diffable).
     # Start on one of our own fonts so reportlab does not reference (unembedded) Helvetica.
     first_font = next(
         (
@@ -334,6 +331,9 @@ def render_pdf(
         ),
         None,
     )
+    buffer = io.BytesIO()
+    # invariant=1 fixes the creation date and document id, so identical input gives
+    # identical bytes (cacheable, diffable).
     canvas = Canvas(
         buffer,
         pagesize=A4,
@@ -342,14 +342,16 @@ def render_pdf(
         lang=language,
         initialFontName=first_font,
     )
+    # A handout may be found by someone other than its reader, so the metadata says
+    # no more than the visible title: no author, and no creator/producer naming the
+    # service or the software (reportlab would otherwise fill those in).
     canvas.setTitle(title)
     canvas.setAuthor("")
-    canvas.setCreator("Consent Portal")
-    canvas.setProducer("Consent Portal")
+    canvas.setCreator("")
+    canvas.setProducer("")
     canvas.setSubject("")
 
     total = len(pages)
-    rtl = layout.rtl
     for number, items in enumerate(pages, start=1):
         for item in items:
             if isinstance(item, _PlacedLine):
@@ -362,7 +364,7 @@ def render_pdf(
                 canvas.setStrokeColor(RULE_GREY)
                 canvas.setLineWidth(0.5)
                 canvas.line(item.x1, item.y, item.x2, item.y)
-        _draw_footer(canvas, layout, footer_lines, footer_m, number, total, rtl)
+        _draw_footer(canvas, layout, footer_lines, footer_m, number, total)
         canvas.showPage()
     canvas.save()
     return buffer.getvalue()
@@ -375,8 +377,8 @@ def _draw_footer(
     m: _Metrics,
     number: int,
     total: int,
-    rtl: bool,
 ) -> None:
+    rtl = layout.rtl
     top = MARGIN_BOTTOM + m.leading * max(len(footer_lines), 1)
     canvas.setStrokeColor(RULE_GREY)
     canvas.setLineWidth(0.5)

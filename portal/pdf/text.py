@@ -191,7 +191,7 @@ def shape(
         buf.script = _HB_SCRIPT[script]
     buf.language = language
     buf.guess_segment_properties()
-    hb.shape(font.hb_font, buf, {"kern": True, "liga": True})
+    hb.shape(font.hb_font, buf)
     return tuple(
         Glyph(
             gid=info.codepoint,

@@ -19,7 +19,7 @@ from playwright.sync_api import Page
 from portal.cli import DEMO_PASSWORD
 
 # axe-core as bundled by axe-playwright-python (4.12.1 with 0.1.8).
-AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text("utf-8")
 
 AXE_OPTIONS: dict[str, Any] = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
@@ -51,6 +51,14 @@ ACCOUNTS = {
     "morgan": "morgan@example.org",
     "admin": "admin@example.org",
 }
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """The app served for one test: its address, and where "Leave this site" goes."""
+
+    base_url: str
+    exit_url: str
 
 
 def path_of(page: Page) -> str:
@@ -86,7 +94,8 @@ def choose_language(page: Page, code: str) -> None:
     before = path_of(page)
     status = submit(page, f"footer button[name=language][value={code}]")
     assert status == 200, f"choosing language {code} on {before} answered HTTP {status}"
-    assert path_of(page) == before, f"choosing language {code} moved from {before} to {path_of(page)}"
+    after = path_of(page)
+    assert after == before, f"choosing language {code} moved from {before} to {after}"
 
 
 def sign_out(page: Page) -> None:
@@ -116,7 +125,9 @@ class Audit:
         label = path if path_of(self.page) == path else f"{path} -> {path_of(self.page)}"
         self.check(label, status=got, expect_status=status)
 
-    def check(self, label: str | None = None, *, status: int | None = None, expect_status: int = 200) -> None:
+    def check(
+        self, label: str | None = None, *, status: int | None = None, expect_status: int = 200
+    ) -> None:
         """Check the page the browser is on now."""
         label = label or path_of(self.page)
         found: list[str] = []
@@ -175,7 +186,8 @@ class Audit:
         for violation in violations:
             lines = [f"axe {violation['id']} ({violation['impact']}): {violation['help']}"]
             for node in violation["nodes"]:
-                target = " ".join(json.dumps(t) if not isinstance(t, str) else t for t in node["target"])
+                parts = node["target"]
+                target = " ".join(t if isinstance(t, str) else json.dumps(t) for t in parts)
                 html = node["html"] if len(node["html"]) <= 160 else node["html"][:157] + "..."
                 lines.append(f"      at {target}    {html}")
             found.append("\n".join(lines))
