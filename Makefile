@@ -20,11 +20,15 @@ run: $(BIN)/activate translations-compile
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # The whole suite on SQLite (PostgreSQL when PORTAL_DATABASE_URL names one).
+# pytest's exit code 5 ("no tests ran") is turned into a failure, never a pass.
 test: $(BIN)/activate translations-compile
-	$(BIN)/python -m pytest
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest ran no tests: that is a failure"; exit 1; fi; \
+	exit $$status
 
 lint: $(BIN)/activate
 	$(BIN)/ruff check portal tests bench migrations
+	$(BIN)/mypy
 
 typecheck: $(BIN)/activate
 	$(BIN)/mypy

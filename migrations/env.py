@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from portal.db import Base, make_engine
 import portal.models  # noqa: F401  (fills Base.metadata)
+from portal.db import Base, make_engine
 
 config = context.config
 

@@ -5,13 +5,27 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.accounts import services
-from portal.accounts.forms import ActivationCodeForm, ChangePasswordForm, ChoosePasswordForm, SignInForm
+from portal.accounts.forms import (
+    ActivationCodeForm,
+    ChangePasswordForm,
+    ChoosePasswordForm,
+    SignInForm,
+)
 from portal.accounts.models import ActivationCode
 from portal.accounts.passwords import password_problem, verify_password
 from portal.extensions import db, limiter

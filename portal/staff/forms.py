@@ -14,6 +14,10 @@ from portal.forms import DayMonthYearField, not_in_future
 from portal.i18n import LANGUAGES
 
 
+def _at_most(count: int) -> Length:
+    return Length(max=count, message=_l("That is too long. Use %(max)d characters or fewer."))
+
+
 def _phone(_form: Any, field: Any) -> None:
     if field.data and not looks_like_phone(field.data):
         raise ValidationError(str(_l("Enter a phone number, like 07700 900123.")))
@@ -32,10 +36,10 @@ def _username(_form: Any, field: Any) -> None:
 class SignInNamesMixin:
     email = StringField(
         _l("Email address (optional)"),
-        validators=[Optional(), Length(max=254), Email(_l("Enter an email address like name@example.org."))],
+        validators=[Optional(), _at_most(254), Email(_l("Enter an email address like name@example.org."))],
     )
     phone = StringField(_l("Mobile phone number (optional)"), validators=[Optional(), _phone])
-    username = StringField(_l("Username (optional)"), validators=[Optional(), Length(max=40), _username])
+    username = StringField(_l("Username (optional)"), validators=[Optional(), _at_most(40), _username])
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid: bool = super().validate(extra_validators)  # type: ignore[misc]
@@ -52,10 +56,14 @@ class SignInNamesMixin:
 class NewPersonForm(SignInNamesMixin, FlaskForm):
     full_name = StringField(
         _l("Full name"),
-        validators=[DataRequired(_l("Enter their full name.")), Length(max=200)],
+        validators=[DataRequired(_l("Enter their full name.")), _at_most(200)],
     )
-    known_as = StringField(_l("What they like to be called (optional)"), validators=[Optional(), Length(max=100)])
-    date_of_birth = DayMonthYearField(_l("Date of birth (optional)"), validators=[Optional(), not_in_future])
+    known_as = StringField(
+        _l("What they like to be called (optional)"), validators=[Optional(), _at_most(100)]
+    )
+    date_of_birth = DayMonthYearField(
+        _l("Date of birth (optional)"), validators=[Optional(), not_in_future]
+    )
     language = SelectField(
         _l("Language they prefer"),
         choices=[
@@ -78,7 +86,7 @@ STAFF_ROLE_LABELS = {
 
 class NewAccountForm(SignInNamesMixin, FlaskForm):
     display_name = StringField(
-        _l("Name"), validators=[DataRequired(_l("Enter their name.")), Length(max=120)]
+        _l("Name"), validators=[DataRequired(_l("Enter their name.")), _at_most(120)]
     )
     role = RadioField(
         _l("Role"),
@@ -99,4 +107,4 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    q = StringField(_l("Name or reference"), validators=[Optional(), Length(max=100)])
+    q = StringField(_l("Name or reference"), validators=[Optional(), _at_most(100)])

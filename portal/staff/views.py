@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -24,11 +33,11 @@ bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="template
 @allow(STAFF_ANY)
 def home() -> str:
     account = signed_in_account()
-    volunteers = []
+    volunteers: list[Account] = []
     if account.role in (Role.MANAGER, Role.ADMINISTRATOR):
-        volunteers = db.session.scalars(
+        volunteers = list(db.session.scalars(
             select(Account).where(Account.role == Role.VOLUNTEER).order_by(Account.display_name)
-        ).all()
+        ))
     return render_template("staff/home.html", account=account, volunteers=volunteers)
 
 
@@ -48,17 +57,12 @@ def _normalised_names(form: NewPersonForm | NewAccountForm) -> dict[str, str | N
     }
 
 
-_TAKEN_MESSAGES = {
-    "email": "email",
-    "phone": "phone",
-    "username": "username",
-}
-
-
 def _names_free(form: NewPersonForm | NewAccountForm, names: dict[str, str | None]) -> bool:
-    taken = accounts.sign_in_name_taken(**names)
+    taken = accounts.sign_in_name_taken(
+        email=names["email"], phone=names["phone"], username=names["username"]
+    )
     for field in taken:
-        getattr(form, _TAKEN_MESSAGES[field]).errors.append(
+        getattr(form, field).errors.append(
             _("Another account already uses this. Use a different one.")
         )
     return not taken

@@ -114,8 +114,8 @@ def test_throttle_is_kept_in_the_database_across_app_instances(database_url: str
     """Two workers (two app instances on one database) share the count."""
     first = make_test_app(database_url)
     with first.app_context():
-        from tests.conftest import add_account
         from portal.accounts.models import Role
+        from tests.conftest import add_account
 
         add_account("kim@example.org", Role.STAFF)
         db.session.commit()
