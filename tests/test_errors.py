@@ -53,3 +53,15 @@ def test_healthz_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None
     page = app.test_client().get("/sign-in")
     assert page.status_code == 200  # pages without the database still render
     db.dispose(app)
+
+
+def test_a_database_outage_shows_a_translated_503_page(tmp_path: Path) -> None:
+    app = make_test_app(f"sqlite:///{tmp_path}/missing-folder/portal.db")
+    response = app.test_client().post(
+        "/sign-in", data={"sign_in_name": "sam@example.org", "password": "whatever123"},
+        headers={"Accept-Language": "ar"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert 'dir="rtl"' in page and "Traceback" not in page and "sqlite" not in page.lower()
+    db.dispose(app)
