@@ -50,3 +50,14 @@ def test_exit_button_on_people_pages_not_staff_pages(app: Flask, world: World) -
     staff = app.test_client()
     sign_in_as(staff, world.jo)
     assert "data-exit" not in staff.get("/staff/").get_data(as_text=True)
+
+
+def test_searching_for_a_person_keeps_the_name_out_of_the_url(app: Flask, world: World) -> None:
+    staff = app.test_client()
+    sign_in_as(staff, world.jo)
+    page = staff.get("/staff/people").get_data(as_text=True)
+    assert 'method="post"' in page
+    found = staff.post("/staff/people", data={"q": "taylor"}).get_data(as_text=True)
+    assert "Sam Taylor" in found and "Robin Other" not in found
+    by_reference = staff.post("/staff/people", data={"q": world.other_person.reference.lower()})
+    assert "Robin Other" in by_reference.get_data(as_text=True)

@@ -104,7 +104,4 @@ class NewAccountForm(SignInNamesMixin, FlaskForm):
 
 
 class SearchForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET search changes nothing
-
     q = StringField(_l("Name or reference"), validators=[Optional(), _at_most(100)])

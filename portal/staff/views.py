@@ -41,11 +41,14 @@ def home() -> str:
     return render_template("staff/home.html", account=account, volunteers=volunteers)
 
 
-@bp.route("/people")
+@bp.route("/people", methods=["GET", "POST"])
 @allow(CASEWORKERS)
 def people_list() -> str:
-    form = SearchForm(request.args)
-    found = people.search_people(form.q.data or "") if form.validate() else []
+    # Searched by POST so that a name never lands in a URL, the browser history or a
+    # server log (security.md, ASVS 5 14.2.1).
+    form = SearchForm()
+    query = form.q.data or "" if form.validate_on_submit() else ""
+    found = people.search_people(query)
     return render_template("staff/people.html", form=form, people=found)
 
 
