@@ -16,6 +16,7 @@ $(BIN)/activate: pyproject.toml
 
 run: $(BIN)/activate translations-compile
 	$(BIN)/flask db upgrade
+	$(BIN)/flask policy load packs/harbour-lane
 	$(BIN)/flask demo load
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 

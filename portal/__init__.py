@@ -32,10 +32,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from portal.accounts.views import bp as accounts_bp
     from portal.home.views import bp as home_bp
+    from portal.policy.views import bp as policy_bp
     from portal.staff.views import bp as staff_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(policy_bp)
     app.register_blueprint(staff_bp)
 
     from portal import cli

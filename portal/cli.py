@@ -25,12 +25,12 @@ DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 - documented demo password, nev
 
 
 def load_demo_data() -> bool:
-    """Create the demo organisation and accounts once. Returns False if already there."""
+    """Create the demo accounts once (the demo organisation itself is its policy pack,
+    packs/harbour-lane). Returns False if already there."""
     from portal.accounts.models import Account, Role
     from portal.accounts.passwords import hash_password
     from portal.audit.services import record_event
     from portal.db import utcnow
-    from portal.organisation.models import Organisation
     from portal.people.models import AdvocateLink, Person
     from portal.people.services import new_reference
 
@@ -38,7 +38,6 @@ def load_demo_data() -> bool:
     if session.scalars(select(Account).where(Account.email == "sam@example.org")).first():
         return False
     now = utcnow()
-    session.add(Organisation(slug="harbour-lane", name="Harbour Lane Trust", time_zone="Europe/London"))
     sam = Person(reference=new_reference(), full_name="Sam Taylor", known_as="Sam",
                  date_of_birth=date(2001, 5, 14), preferred_language="en")
     session.add(sam)
@@ -90,6 +89,44 @@ def init_app(app: Flask) -> None:
         with db.transaction():
             created = load_demo_data()
         click.echo("Demo data loaded." if created else "Demo data was already there.")
+
+    @app.cli.group("policy")
+    def policy_group() -> None:
+        """Policy packs: an organisation's rules and policy text (docs/policy-pack.md)."""
+
+    @policy_group.command("check")
+    @click.argument("path", type=click.Path())
+    def policy_check(path: str) -> None:
+        """Report every problem in a pack, with file, field and reason."""
+        from portal.policy.pack import read_pack
+
+        reading = read_pack(path)
+        for problem in reading.problems:
+            click.echo(str(problem))
+        if reading.problems:
+            click.echo(f"{len(reading.problems)} problem(s) found.")
+            raise SystemExit(1)
+        click.echo("The pack is sound.")
+
+    @policy_group.command("load")
+    @click.argument("path", type=click.Path())
+    def policy_load(path: str) -> None:
+        """Store the pack as a new version, if it is sound and has changed."""
+        from portal.policy.services import load_pack
+
+        with db.transaction():
+            result = load_pack(path)
+        for problem in result.problems:
+            click.echo(str(problem))
+        if result.problems:
+            click.echo(f"{len(result.problems)} problem(s) found. Nothing was loaded.")
+            raise SystemExit(1)
+        if result.version is None:
+            click.echo("The pack is the same as the version in force. Nothing was loaded.")
+            return
+        click.echo(f"Loaded version {result.version.number} ({result.version.label}). Changes:")
+        for line in result.changes:
+            click.echo(f"  {line}")
 
     @app.cli.command("create-admin")
     @click.option("--email", required=True)

@@ -35,6 +35,22 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or delete a row of an append-only table."""
+
+
+def append_only(model: type[Base]) -> type[Base]:
+    """Refuse ORM updates and deletes of ``model``: history is added to, never rewritten
+    (SEC-2, CON-11, POL-5). Migrations add database triggers for the audit trail too."""
+
+    def refuse(_mapper: Any, _connection: Any, target: Any) -> None:
+        raise AppendOnlyError(f"{type(target).__name__} rows are never changed or deleted")
+
+    event.listen(model, "before_update", refuse)
+    event.listen(model, "before_delete", refuse)
+    return model
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC. Every stored time is UTC."""
     return datetime.now(UTC)

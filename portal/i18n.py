@@ -84,12 +84,19 @@ def check_catalogs(app: Flask) -> None:
 def format_local_time(moment: datetime) -> str:
     """A UTC time shown in the organisation's zone, saying which zone (style.md)."""
     from babel.dates import format_date, format_time, get_timezone_location
-    zone = ZoneInfo(current_app.config["ORGANISATION_TIME_ZONE"])
+    zone = organisation_zone()
     locale = _babel_locale()
     local = moment.astimezone(zone)
     day = format_date(local, format="long", locale=locale)
     clock = format_time(local, format="HH:mm", locale=locale)
     return f"{day}, {clock} ({get_timezone_location(zone, locale=locale)})"
+
+
+def organisation_zone() -> ZoneInfo:
+    """The organisation's time zone: its policy pack's, or the configured default."""
+    from portal.policy.services import setting
+
+    return ZoneInfo(setting("organisation.time_zone", current_app.config["ORGANISATION_TIME_ZONE"]))
 
 
 def _babel_locale() -> str:

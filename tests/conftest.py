@@ -36,6 +36,9 @@ from portal.extensions import db  # noqa: E402
 from portal.people.models import AdvocateLink, Person  # noqa: E402
 
 POSTGRES_URL = os.environ.get("PORTAL_DATABASE_URL", "")
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_PACK = ROOT / "packs" / "harbour-lane"
+TEST_PACK = ROOT / "tests" / "fixtures" / "packs" / "riverside"
 ON_POSTGRES = POSTGRES_URL.startswith("postgresql")
 PASSWORD = "correct horse battery staple"
 
@@ -189,6 +192,9 @@ def world(app: Flask) -> World:
 
 
 def _make_world() -> World:
+    from portal.policy.services import load_pack
+
+    assert load_pack(TEST_PACK).version is not None
     sam_person = add_person("Sam Taylor", "PSAM2345")
     other_person = add_person("Robin Other", "PROB6789")
     sam = add_account("sam@example.org", Role.SERVICE_USER, person=sam_person, phone="+447700900001",

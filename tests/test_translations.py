@@ -40,7 +40,8 @@ def test_the_template_matches_the_code(tmp_path: Path) -> None:
     with open(fresh, "rb") as handle:
         extracted = {message.id for message in read_po(handle) if message.id}
     assert extracted == _template_ids(), (
-        f"new: {sorted(extracted - _template_ids())[:5]} gone: {sorted(_template_ids() - extracted)[:5]}"
+        f"new: {sorted(map(str, extracted - _template_ids()))[:5]} "
+        f"gone: {sorted(map(str, _template_ids() - extracted))[:5]}"
     )
 
 
@@ -54,15 +55,21 @@ def test_catalog_is_complete_and_placeholders_match(code: str) -> None:
     for message in catalog:
         if not message.id:
             continue
-        text = message.string if isinstance(message.string, str) else " ".join(message.string)
-        if not text.strip():
-            problems.append(f"missing: {message.id!r}")
+        # A plural message has several source and translated forms: each translated form
+        # must be there, and together they must use the source's placeholders.
+        source = message.id if isinstance(message.id, str) else message.id[-1]
+        forms = [message.string] if isinstance(message.string, str) else list(message.string)
+        wanted = set(PLACEHOLDER.findall(source))
+        if not forms or not all(form.strip() for form in forms):
+            problems.append(f"missing: {source!r}")
         elif message.fuzzy:
-            problems.append(f"fuzzy: {message.id!r}")
-        elif sorted(PLACEHOLDER.findall(message.id)) != sorted(PLACEHOLDER.findall(text)):
-            problems.append(f"placeholders differ: {message.id!r} -> {text!r}")
-        elif text.count("%") - 2 * text.count("%%") != message.id.count("%") - 2 * message.id.count("%%"):
-            problems.append(f"stray %: {message.id!r} -> {text!r}")
+            problems.append(f"fuzzy: {source!r}")
+        elif any(set(PLACEHOLDER.findall(form)) - wanted for form in forms) or (
+            wanted != set().union(*(PLACEHOLDER.findall(form) for form in forms))
+        ):
+            problems.append(f"placeholders differ: {source!r} -> {forms!r}")
+        elif any(form.replace("%%", "").count("%") != len(PLACEHOLDER.findall(form)) for form in forms):
+            problems.append(f"stray %: {source!r} -> {forms!r}")
     assert not problems, f"{code}: {len(problems)} problems, e.g. {problems[:3]}"
 
 

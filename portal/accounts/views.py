@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -65,10 +66,12 @@ def sign_in() -> str | Response:
         if result.wait is not None:
             minutes = max(1, math.ceil(result.wait.total_seconds() / 60))
             form.password.errors.append(
-                _(
+                ngettext(
                     "There have been too many tries to sign in to this account. "
-                    "For its safety, wait %(minutes)d minutes and try again.",
-                    minutes=minutes,
+                    "For its safety, wait %(num)d minute and try again.",
+                    "There have been too many tries to sign in to this account. "
+                    "For its safety, wait %(num)d minutes and try again.",
+                    minutes,
                 )
             )
         else:

@@ -10,12 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, event
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import Base, UTCDateTime, utcnow
+from portal.db import Base, UTCDateTime, append_only, utcnow
 
 
+
+@append_only
 class AuditEvent(Base):
     __tablename__ = "audit_events"
 
@@ -32,16 +34,3 @@ class AuditEvent(Base):
     acted_as: Mapped[str] = mapped_column(String(20))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-
-class AuditIsAppendOnly(RuntimeError):
-    pass
-
-
-@event.listens_for(AuditEvent, "before_update")
-def _refuse_update(*_args: Any) -> None:
-    raise AuditIsAppendOnly("audit events are never changed")
-
-
-@event.listens_for(AuditEvent, "before_delete")
-def _refuse_delete(*_args: Any) -> None:
-    raise AuditIsAppendOnly("audit events are never deleted")

@@ -25,6 +25,7 @@ from portal.accounts.services import set_language
 from portal.extensions import db
 from portal.i18n import is_supported
 from portal.people import services as people
+from portal.policy import services as policy
 from portal.security import ALL_SIGNED_IN, PEOPLE, allow, public, safe_next, signed_in_account
 
 bp = Blueprint("home", __name__, template_folder="templates")
@@ -48,22 +49,18 @@ def home() -> str | Response:
         person = people.person_in_view(account)
         if person is None:
             return render_template("home/advocate.html", links=people.links_in_force(account))
-        return render_template("home/person.html", person=person)
-    return render_template("home/person.html", person=account.person)
+        return render_template("home/person.html", person=person, needs_policy=False)
+    person = account.person
+    assert person is not None
+    return render_template("home/person.html", person=person,
+                           needs_policy=policy.needs_acknowledgement(person))
 
 
 # Pages the later capabilities fill in. Each says so plainly rather than 404.
 COMING_SOON = {
-    "policy": _l("How we look after your information"),
     "consent": _l("Who can know what"),
     "bookings": _l("See your file"),
 }
-
-
-@bp.route("/policy")
-@public
-def policy() -> str:
-    return render_template("home/coming_soon.html", heading=COMING_SOON["policy"])
 
 
 @bp.route("/consent")

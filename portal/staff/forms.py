@@ -105,3 +105,13 @@ class NewAccountForm(SignInNamesMixin, FlaskForm):
 
 class SearchForm(FlaskForm):
     q = StringField(_l("Name or reference"), validators=[Optional(), _at_most(100)])
+
+
+class PolicyExplainedForm(FlaskForm):
+    language = SelectField(
+        _l("Language you explained it in"),
+        invalid_choice_message=_l("Choose a language from the list."),
+    )
+    interpreter = StringField(
+        _l("Interpreter's name (if there was one)"), validators=[Optional(), _at_most(200)]
+    )

@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 from werkzeug.wrappers import Response
 
 from portal.accounts import services as accounts
@@ -22,9 +23,17 @@ from portal.accounts.models import Account, ActivationCode, Role
 from portal.audit.services import record_event
 from portal.db import utcnow
 from portal.extensions import db
+from portal.i18n import BY_CODE
 from portal.people import services as people
+from portal.policy import services as policy
 from portal.security import ADMINISTRATORS, CASEWORKERS, STAFF_ANY, allow, signed_in_account
-from portal.staff.forms import STAFF_ROLE_LABELS, NewAccountForm, NewPersonForm, SearchForm
+from portal.staff.forms import (
+    STAFF_ROLE_LABELS,
+    NewAccountForm,
+    NewPersonForm,
+    PolicyExplainedForm,
+    SearchForm,
+)
 
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
 
@@ -34,11 +43,19 @@ bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="template
 def home() -> str:
     account = signed_in_account()
     volunteers: list[Account] = []
+    not_confirmed: list[Account] = []
+    version = policy.current_version()
     if account.role in (Role.MANAGER, Role.ADMINISTRATOR):
         volunteers = list(db.session.scalars(
             select(Account).where(Account.role == Role.VOLUNTEER).order_by(Account.display_name)
         ))
-    return render_template("staff/home.html", account=account, volunteers=volunteers)
+        if version is not None:
+            not_confirmed = policy.staff_not_confirmed(version)
+    return render_template(
+        "staff/home.html", account=account, volunteers=volunteers, version=version,
+        confirmed=version is None or policy.staff_has_confirmed(account, version),
+        not_confirmed=not_confirmed,
+    )
 
 
 @bp.route("/people", methods=["GET", "POST"])
@@ -104,7 +121,33 @@ def person(reference: str) -> str:
     record_event("person.viewed", person=found)  # every view is attributable (SEC-1)
     account = people.account_of(found)
     status = accounts.activation_status(account) if account else "none"
-    return render_template("staff/person.html", person=found, account=account, status=status)
+    return render_template(
+        "staff/person.html", person=found, account=account, status=status,
+        acknowledgement=policy.person_acknowledgement(found),
+        needs_policy=policy.needs_acknowledgement(found),
+    )
+
+
+@bp.route("/people/<reference>/policy-explained", methods=["GET", "POST"])
+@allow(CASEWORKERS)
+def policy_explained(reference: str) -> str | Response:
+    """Staff record that they explained the policy in person (POL-1, POL-2)."""
+    found = _person_or_404(reference)
+    version = policy.current_version()
+    if version is None:
+        abort(404)
+    form = PolicyExplainedForm(language=found.preferred_language)
+    form.language.choices = [
+        SelectChoice(code, BY_CODE[code].native_name if code in BY_CODE else code)
+        for code in policy.offered_languages(version) if code in BY_CODE
+    ]
+    if form.validate_on_submit():
+        policy.acknowledge(found, version, form.language.data or "en", by=signed_in_account(),
+                           method="explained-in-person", interpreter=form.interpreter.data)
+        flash(_("Recorded: you explained the policy to them."), "success")
+        return redirect(url_for("staff.person", reference=found.reference))
+    return render_template("staff/policy_explained.html", form=form, person=found, version=version,
+                           back_url=url_for("staff.person", reference=found.reference))
 
 
 def _account_for_staff_action(account_id: int) -> Account:

@@ -7,7 +7,8 @@ from flask import Flask
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from portal.audit.models import AuditEvent, AuditIsAppendOnly
+from portal.audit.models import AuditEvent
+from portal.db import AppendOnlyError
 from portal.audit.services import record_event
 from portal.extensions import db
 from tests.conftest import World, sign_in_as
@@ -18,12 +19,12 @@ def test_events_cannot_be_changed_or_deleted_through_the_orm(app: Flask, world: 
         event = record_event("test.event", system=True)
         db.session.commit()
         event.kind = "edited"
-        with pytest.raises(AuditIsAppendOnly):
+        with pytest.raises(AppendOnlyError):
             db.session.flush()
         db.session.rollback()
         event = db.session.get(AuditEvent, event.id)
         db.session.delete(event)
-        with pytest.raises(AuditIsAppendOnly):
+        with pytest.raises(AppendOnlyError):
             db.session.flush()
         db.session.rollback()
 

@@ -13,13 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-# tests/conftest.py: imported by pytest as the module "conftest" before this one
-# (this folder is a package, so this file is "browser.conftest" and does not replace it).
-from conftest import make_test_app
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from portal.config import PROJECT_ROOT
 from portal.extensions import db
+from tests.conftest import make_test_app
 
 from .support import LiveServer
 
@@ -37,6 +35,7 @@ LAUNCH_ARGS = [
 ]
 PHONE = {"width": 360, "height": 740}
 HERE = Path(__file__).resolve().parent
+DEMO_PACK = PROJECT_ROOT / "packs" / "harbour-lane"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -134,6 +133,7 @@ def live_server(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     points at /healthz on this same server, so no test ever leaves the machine.
     """
     from portal.cli import load_demo_data
+    from portal.policy.services import load_pack
 
     def not_ready(_environ: Any, _start_response: Any) -> Any:
         raise RuntimeError("the test server's app is not set yet")
@@ -143,6 +143,8 @@ def live_server(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     exit_url = f"{base_url}/healthz"
     app = make_test_app(database_url, WTF_CSRF_ENABLED=True, EXIT_URL=exit_url)
     with app.app_context(), monkeypatch.context() as patch:
+        # As `make run` does: the demo organisation's policy pack, then the demo accounts.
+        assert not load_pack(DEMO_PACK).problems
         patch.setattr("portal.accounts.passwords.hash_password", _hash_once)
         load_demo_data()
         db.session.commit()

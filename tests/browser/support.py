@@ -111,9 +111,9 @@ class Audit:
     base_url: str
     who: str
     language: str
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list, repr=False)
     pages_checked: int = 0
-    _script_errors: list[str] = field(default_factory=list)
+    _script_errors: list[str] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self.page.on("pageerror", lambda error: self._script_errors.append(str(error)))

@@ -77,7 +77,10 @@ def _staff(audit: Audit, who: str) -> None:
         page.locator("main table a[href*='/staff/people/']").first.click()
         page.wait_for_url("**/staff/people/P*")
         audit.check(f"{path_of(page)} (a person's record)")
-        audit.visit("/staff/people?q=nobody-has-this-name")
+        audit.visit("/staff/people")  # search (a POST form) with no match
+        page.locator("main form[role=search] input[name=q]").fill("nobody-has-this-name")
+        status = submit(page, "main form[role=search] button[type=submit]")
+        audit.check("/staff/people (searched, no match)", status=status)
         _form_with_errors(audit, "/staff/people/new")
     else:
         audit.visit("/staff/people", status=403)
