@@ -16,7 +16,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.db import Base, UTCDateTime, append_only, utcnow
 
 
-
 @append_only
 class AuditEvent(Base):
     __tablename__ = "audit_events"

@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.accounts.models import Role
-from portal.i18n import current_language, is_supported
+from portal.i18n import BY_CODE, current_language, is_supported
 from portal.people.services import person_in_view
 from portal.policy import services
 from portal.policy.models import PolicyVersion
@@ -37,10 +37,15 @@ def _render(language: str) -> str:
     staff_confirmed = None
     if current_user.is_authenticated and current_user.is_staff_side:
         staff_confirmed = services.staff_has_confirmed(signed_in_account(), version)
+    # The text may be in another language than the page around it (a fall-back to English,
+    # or easy read): mark it so screen readers and the browser get it right.
+    text_language = BY_CODE.get(text.language.removesuffix("-easy"), BY_CODE["en"])
     return render_template(
         "policy/read.html",
         version=version,
         text=text,
+        text_lang=text_language.tag,
+        text_dir=text_language.direction,
         wanted=language,
         easy_read=language == services.EASY_READ,
         person=person,

@@ -14,8 +14,8 @@ from flask import (
 )
 from flask_babel import gettext as _
 from sqlalchemy import select
-from wtforms.fields.choices import SelectChoice
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from portal.accounts import services as accounts
 from portal.accounts.letters import activation_letter

@@ -8,8 +8,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from portal.audit.models import AuditEvent
-from portal.db import AppendOnlyError
 from portal.audit.services import record_event
+from portal.db import AppendOnlyError
 from portal.extensions import db
 from tests.conftest import World, sign_in_as
 

@@ -34,6 +34,7 @@ def _anonymous(audit: Audit) -> None:
     _form_with_errors(audit, "/activate")
     audit.visit("/activate/password")  # no code yet: back to /activate with a notice
     audit.visit("/policy")
+    audit.visit("/policy/easy-read")
     audit.visit("/consent")  # signed-in only: sign-in page with "Please sign in" notice
     audit.visit("/no-such-page", status=404)
 
@@ -76,7 +77,9 @@ def _staff(audit: Audit, who: str) -> None:
         audit.visit("/staff/people")
         page.locator("main table a[href*='/staff/people/']").first.click()
         page.wait_for_url("**/staff/people/P*")
-        audit.check(f"{path_of(page)} (a person's record)")
+        record = path_of(page)
+        audit.check(f"{record} (a person's record)")
+        audit.visit(f"{record}/policy-explained")
         audit.visit("/staff/people")  # search (a POST form) with no match
         page.locator("main form[role=search] input[name=q]").fill("nobody-has-this-name")
         status = submit(page, "main form[role=search] button[type=submit]")
