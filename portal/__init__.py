@@ -31,6 +31,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     check_catalogs(app)
 
     from portal.accounts.views import bp as accounts_bp
+    from portal.consent.staff_views import bp as staff_consent_bp
+    from portal.consent.views import bp as consent_bp
     from portal.home.views import bp as home_bp
     from portal.policy.views import bp as policy_bp
     from portal.staff.views import bp as staff_bp
@@ -38,6 +40,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(policy_bp)
+    app.register_blueprint(consent_bp)
+    app.register_blueprint(staff_consent_bp)
     app.register_blueprint(staff_bp)
 
     from portal import cli

@@ -161,3 +161,26 @@ class Database:
         except BaseException:
             session.rollback()
             raise
+
+
+def append_only_trigger_sql(table: str, dialect: str) -> list[str]:
+    """SQL that makes the database itself refuse UPDATE and DELETE on ``table`` (for
+    migrations; the ORM guard above covers the app, this covers everyone else)."""
+    if dialect == "postgresql":
+        return [
+            "CREATE OR REPLACE FUNCTION refuse_change_to_history() RETURNS trigger AS $$ "
+            "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql",
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_change_to_history()",
+        ]
+    return [
+        f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+        for action in ("UPDATE", "DELETE")
+    ]
+
+
+def drop_append_only_trigger_sql(table: str, dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"]
+    return [f"DROP TRIGGER IF EXISTS {table}_no_{action}" for action in ("update", "delete")]

@@ -2,5 +2,6 @@
 
 from portal.accounts import models as accounts  # noqa: F401
 from portal.audit import models as audit  # noqa: F401
+from portal.consent import models as consent  # noqa: F401
 from portal.people import models as people  # noqa: F401
 from portal.policy import models as policy  # noqa: F401

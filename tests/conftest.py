@@ -151,6 +151,7 @@ class World:
     ash: Account
     other_person: Person
     other: Account
+    sam_change: str = ""
 
     def by_role(self, role: Role) -> Account:
         return {
@@ -211,6 +212,13 @@ def _make_world() -> World:
         ash=add_account("ash@example.org", Role.ADMINISTRATOR),
         other_person=other_person, other=other,
     )
+    from portal.consent.models import Choice
+    from portal.consent.services import Wanted, record_change
+
+    world.sam_change = record_change(
+        sam_person, {("health-visitor", "parenting"): Wanted(Choice.YES)}, by=sam, language="en",
+        signed_name="Sam Taylor",
+    ).reference
     db.session.commit()
     return world
 

@@ -36,6 +36,8 @@ def only(allowed: dict[Role, object], others: object = FORBIDDEN) -> dict[object
 
 
 PEOPLE = {Role.SERVICE_USER: OK, Role.ADVOCATE: OK}
+# A person's own pages: an advocate who has not chosen whom they help is sent to choose.
+PERSON_PAGES = {Role.SERVICE_USER: OK, Role.ADVOCATE: REDIRECT}
 CASEWORKERS = (Role.STAFF, Role.MANAGER, Role.ADMINISTRATOR)
 STAFF_SIDE = (Role.STAFF, Role.VOLUNTEER, Role.MANAGER, Role.ADMINISTRATOR)
 
@@ -53,7 +55,20 @@ EXPECTED: dict[str, tuple[str, UrlFor, dict[object, object]]] = {
     "policy.staff_confirm": ("POST", lambda w: "/staff/policy/confirm", only({r: REDIRECT for r in STAFF_SIDE})),
     "staff.policy_explained": ("GET", lambda w: f"/staff/people/{w.sam_person.reference}/policy-explained",
                                only({r: OK for r in CASEWORKERS})),
-    "home.consent": ("GET", lambda w: "/consent", only(PEOPLE)),
+    "staff_consent.person_consent": ("GET", lambda w: f"/staff/people/{w.sam_person.reference}/consent",
+                                     only({r: OK for r in CASEWORKERS})),
+    "staff_consent.record": ("GET", lambda w: f"/staff/people/{w.sam_person.reference}/consent/record",
+                             only({r: OK for r in CASEWORKERS})),
+    "consent.overview": ("GET", lambda w: "/consent", only(PERSON_PAGES)),
+    "consent.agency": ("GET", lambda w: "/consent/agency/health-visitor", only(PERSON_PAGES)),
+    "consent.decide": ("GET", lambda w: "/consent/agency/health-visitor/parenting", only(PERSON_PAGES)),
+    "consent.check_answers": ("GET", lambda w: "/consent/check", only(PERSON_PAGES)),
+    "consent.done": ("GET", lambda w: f"/consent/done/{w.sam_change}", only(PERSON_PAGES)),
+    "consent.stop": ("GET", lambda w: "/consent/stop", only(PERSON_PAGES)),
+    "consent.history": ("GET", lambda w: "/consent/history", only(PERSON_PAGES)),
+    "consent.receipt_pdf": ("GET", lambda w: f"/consent/receipts/{w.sam_change}.pdf", only(PERSON_PAGES)),
+    "consent.receipt_json": ("GET", lambda w: f"/consent/receipts/{w.sam_change}.json", only(PERSON_PAGES)),
+    "consent.decision_fhir": ("GET", lambda w: "/consent/decisions/1/fhir.json", only(PERSON_PAGES)),
     "home.bookings": ("GET", lambda w: "/bookings", only(PEOPLE)),
     "home.start_helping": ("POST", lambda w: "/helping", only({Role.ADVOCATE: REDIRECT})),
     "home.stop_helping": ("POST", lambda w: "/helping/stop", only({Role.ADVOCATE: REDIRECT})),

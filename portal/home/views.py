@@ -58,15 +58,8 @@ def home() -> str | Response:
 
 # Pages the later capabilities fill in. Each says so plainly rather than 404.
 COMING_SOON = {
-    "consent": _l("Who can know what"),
     "bookings": _l("See your file"),
 }
-
-
-@bp.route("/consent")
-@allow(PEOPLE)
-def consent() -> str:
-    return render_template("home/coming_soon.html", heading=COMING_SOON["consent"])
 
 
 @bp.route("/bookings")

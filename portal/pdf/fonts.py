@@ -164,6 +164,30 @@ def glyph_char(font: LoadedFont, gid: int) -> int:
         return code
 
 
+_ZERO_WIDTH: dict[str, int | None] = {}
+
+
+def zero_width_glyph(font: LoadedFont) -> int | None:
+    """A glyph of ``font`` that draws nothing and does not advance, if it has one.
+
+    The renderer draws it to mark a position for text extraction (see render.py).
+    """
+    with _LOCK:
+        if font.path not in _ZERO_WIDTH:
+            found = None
+            # ZERO WIDTH SPACE, then the joiners: empty and zero-width in Noto/DejaVu.
+            for cp in (0x200B, 0x200D, 0x200C):
+                gid = font.hb_font.get_nominal_glyph(cp)
+                if gid is None or font.hb_font.get_glyph_h_advance(gid) != 0:
+                    continue
+                extents = font.hb_font.get_glyph_extents(gid)
+                if extents is None or (extents.width == 0 and extents.height == 0):
+                    found = gid
+                    break
+            _ZERO_WIDTH[font.path] = found
+        return _ZERO_WIDTH[font.path]
+
+
 def font_dirs() -> list[Path]:
     """Directories to search: $PORTAL_FONT_DIRS (colon-separated) replaces the defaults."""
     override = os.environ.get(FONT_DIRS_ENV)

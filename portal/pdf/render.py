@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 from reportlab.lib.colors import Color, black
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.units import mm
-from reportlab.pdfbase.ttfonts import ShapeData, ShapedStr
 from reportlab.pdfgen.canvas import Canvas
 
 from .blocks import Block, CodeBox, Heading, Paragraph, Spacer
-from .fonts import FontResolver, glyph_char
-from .text import GlyphRun, Line, TextStyle, layout_paragraph
+from .fonts import FontResolver, glyph_char, zero_width_glyph
+from .text import Glyph, GlyphRun, Line, TextStyle, layout_paragraph
 
 LANGUAGES: frozenset[str] = frozenset({"en", "cy", "pl", "ro", "uk", "so", "ar", "ur", "bn", "pa"})
 RTL_LANGUAGES: frozenset[str] = frozenset({"ar", "ur"})
@@ -268,37 +268,175 @@ def _layout(
     return flow.pages, footer_lines, footer_m
 
 
-def _shaped_str(run: GlyphRun) -> ShapedStr:
-    """Encode a run's glyphs in the form reportlab's text object draws with positioning.
+# --- drawing, and what text extraction gets back ----------------------------------
+#
+# A text extractor (pdftotext, a viewer's copy and paste, a screen reader) reads each
+# glyph's characters from the font's ToUnicode map.  For shaped text that is wrong:
+# a conjunct or ligature has a private-use code, an Arabic letter a presentation
+# form, a Bengali vowel sign comes before its consonant, Nastaliq dots are glyphs of
+# their own.  So every cluster whose glyphs do not map back to its text is wrapped in
+# a marked-content span whose /ActualText is that text:
+#
+#     /Span <</ActualText <FEFF...>>> BDC [...] TJ EMC
+#
+# An extractor puts the replacement text where the span's glyphs are: from the pen
+# position of its first glyph to the end of its last.  Two things follow.
+#
+# * The ends of a span must be on the baseline, at the cluster's edges.  A span
+#   that starts with a mark shifted sideways, or with a Nastaliq letter raised up
+#   the cascade, would be read as a separate word or a separate line.  Such a span
+#   is bracketed with an empty, zero-width glyph ("anchor") drawn at the cluster's
+#   edge on the baseline; it changes nothing on the page.
+# * Within one span, poppler lays several characters out left to right, as it (and
+#   pdf.js, PyMuPDF, pdfminer, pypdf) does for a ligature glyph mapped to several
+#   characters, and then reorders right-to-left text as if it were in visual order.  So a right-to-left cluster of several characters (lam + shadda, the
+#   Allah ligature) carries its text reversed, and each right-to-left cluster is a
+#   span of its own, which the extractor then orders like any other Arabic glyph.
 
-    Each glyph becomes one character of the font subset plus a ShapeData record, from
-    which reportlab writes a TJ array with HarfBuzz's offsets and advances.
+
+@dataclass(frozen=True)
+class _Piece:
+    glyphs: tuple[Glyph, ...]
+    actual_text: str | None  # None: the font's ToUnicode map already gives the text
+
+
+def _pieces(run: GlyphRun) -> list[_Piece]:
+    """Cut a run, in drawing order, into spans that need /ActualText and runs of
+    glyphs that extract correctly as they are.
+
+    A cluster whose only glyph maps to exactly the character it was shaped from (most
+    Latin and Cyrillic text) needs nothing.  In a left-to-right run neighbouring
+    clusters that need replacing share one span, as visual order is logical order.
     """
-    face = run.font.ttf.face
-    chars: list[str] = []
-    data: list[ShapeData] = []
-    for g in run.glyphs:
-        code = glyph_char(run.font, g.gid)
-        chars.append(chr(code))
-        data.append(
-            ShapeData(
-                cluster=g.cluster,
-                x_advance=g.x_advance,
-                y_advance=0,
-                x_offset=g.x_offset,
-                y_offset=g.y_offset,
-                width=face.getCharWidth(code),
-            )
-        )
-    return ShapedStr("".join(chars), shapeData=data)
+    pieces: list[_Piece] = []
+    for glyphs, text in run.clusters():
+        actual: str | None = text
+        if len(glyphs) == 1 and len(text) == 1 and glyph_char(run.font, glyphs[0].gid) == ord(text):
+            actual = None
+        elif run.rtl:
+            actual = text[::-1]  # see the note above
+        last = pieces[-1] if pieces else None
+        if last is not None and (
+            (actual is None and last.actual_text is None)
+            or (actual is not None and last.actual_text is not None and not run.rtl)
+        ):
+            joined = None if actual is None else f"{last.actual_text}{actual}"
+            pieces[-1] = _Piece(last.glyphs + glyphs, joined)
+        else:
+            pieces.append(_Piece(glyphs, actual))
+    return pieces
+
+
+def _anchored(run: GlyphRun, glyphs: tuple[Glyph, ...]) -> tuple[Glyph, ...]:
+    """Bracket ``glyphs`` with zero-width anchors where an end is off the baseline
+    or off the cluster's edge (see the note above)."""
+    anchor = zero_width_glyph(run.font)
+    if anchor is None or not glyphs:
+        return glyphs
+    first, last = glyphs[0], glyphs[-1]
+    width = run.font.ttf.face.getCharWidth(glyph_char(run.font, last.gid))
+    blank = Glyph(gid=anchor, cluster=first.cluster, x_advance=0, x_offset=0, y_offset=0)
+    before = (blank,) if first.x_offset or first.y_offset else ()
+    after = (
+        (blank,) if last.x_offset or last.y_offset or abs(width - last.x_advance) > 0.5 else ()
+    )
+    return before + glyphs + after
+
+
+@dataclass
+class _TextState:
+    """The PDF text state while one text object is written."""
+
+    ops: list[str]
+    subset: int = -1
+    rise: float = 0.0
+
+
+def _show_glyphs(canvas: Canvas, run: GlyphRun, glyphs: Sequence[Glyph], state: _TextState) -> None:
+    """Append the text-showing operators for ``glyphs`` to ``state.ops``.
+
+    Each glyph is shown at HarfBuzz's offset and then the text position is moved on
+    by exactly HarfBuzz's advance (not the font's own width), so a run drawn in
+    several pieces lands exactly where it would have landed in one.  Vertical
+    offsets (Nastaliq's cascading baseline, stacked marks) are made with text rise.
+    """
+    font = run.font.ttf
+    doc = canvas._doc
+    codes = [glyph_char(run.font, g.gid) for g in glyphs]
+    # splitString also adds the characters to the subset that will be embedded.
+    chunks = font.splitString("".join(map(chr, codes)), doc)
+    items: list[str] = []
+    shown = bytearray()  # glyphs not yet written, shown without adjustment between
+    adjust = 0.0  # pending TJ adjustment, 1/1000 em; positive moves left
+
+    def add_adjust() -> None:
+        nonlocal adjust
+        if adjust:
+            if shown:
+                items.append(f"<{shown.hex().upper()}>")
+                shown.clear()
+            items.append(fp_str(adjust))
+        adjust = 0.0
+
+    def flush() -> None:
+        add_adjust()
+        if shown:
+            items.append(f"<{shown.hex().upper()}>")
+            shown.clear()
+        if items:
+            state.ops.append(f"[{' '.join(items)}] TJ")
+            items.clear()
+
+    i = 0
+    for subset, encoded in chunks:
+        if subset != state.subset:
+            flush()
+            state.ops.append(f"{font.getSubsetInternalName(subset, doc)} {fp_str(run.size)} Tf")
+            state.subset = subset
+        for byte in encoded:
+            glyph, code = glyphs[i], codes[i]
+            i += 1
+            rise = run.size * glyph.y_offset / 1000.0
+            if rise != state.rise:
+                flush()  # text rise cannot change inside a TJ array
+                state.ops.append(f"{fp_str(rise)} Ts")
+                state.rise = rise
+            adjust -= glyph.x_offset
+            add_adjust()
+            shown.append(byte)
+            # Shown with the font's width W, the glyph must advance A in total, of
+            # which its offset O has already been moved: W - A + O is left to undo.
+            adjust = font.face.getCharWidth(code) - glyph.x_advance + glyph.x_offset
+    flush()
+
+
+def _pdf_text_string(text: str) -> str:
+    """A PDF text string as a hex literal: UTF-16BE with a byte order mark."""
+    return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
+
+
+def _draw_run(canvas: Canvas, run: GlyphRun, x: float, y: float) -> None:
+    state = _TextState(ops=["BT", f"1 0 0 1 {fp_str(x, y)} Tm"])
+    for piece in _pieces(run):
+        if piece.actual_text is None:
+            _show_glyphs(canvas, run, piece.glyphs, state)
+            continue
+        # reportlab has no API for marked content; BDC/EMC may sit between the
+        # text-showing operators of one text object.
+        state.ops.append(f"/Span <</ActualText {_pdf_text_string(piece.actual_text)}>> BDC")
+        _show_glyphs(canvas, run, _anchored(run, piece.glyphs), state)
+        state.ops.append("EMC")
+    if state.rise:
+        state.ops.append("0 Ts")  # text rise outlives ET; leave none behind
+    state.ops.append("ET")
+    canvas.addLiteral(" ".join(state.ops))
 
 
 def _draw_line(canvas: Canvas, placed: _PlacedLine) -> None:
     x = placed.x
     canvas.setFillColor(GREY if placed.grey else black)
     for run in placed.line.runs:
-        canvas.setFont(run.font.name, run.size)
-        canvas.drawString(x, placed.baseline, _shaped_str(run))
+        _draw_run(canvas, run, x, placed.baseline)
         x += run.width
 
 

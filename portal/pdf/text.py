@@ -148,10 +148,45 @@ class GlyphRun:
     size: float
     rtl: bool
     glyphs: tuple[Glyph, ...]
+    # The logical text the glyphs were shaped from; ``Glyph.cluster`` counts from the
+    # start of the paragraph, ``start`` is where ``text`` begins in it.
+    text: str = ""
+    start: int = 0
 
     @property
     def width(self) -> float:
         return sum(g.x_advance for g in self.glyphs) * self.size / 1000.0
+
+    def clusters(self) -> list[tuple[tuple[Glyph, ...], str]]:
+        """The run cut into clusters, in visual order, each with its logical text.
+
+        A cluster is the smallest unit that maps glyphs back to characters: a
+        conjunct or ligature is one glyph for several characters, a Bengali vowel
+        sign drawn before its consonant is several glyphs for one syllable.
+        HarfBuzz keeps each cluster's glyphs together, in visual order.
+        """
+        groups: list[list[Glyph]] = []
+        for g in self.glyphs:
+            if groups and groups[-1][0].cluster == g.cluster:
+                groups[-1].append(g)
+            else:
+                groups.append([g])
+        starts = sorted({g.cluster for g in self.glyphs})
+        end = self.start + len(self.text)
+        # Each cluster owns the characters up to the next cluster's first one; any
+        # characters before the first cluster (there should be none) go to it.
+        bounds = {
+            c: (self.start if i == 0 else c, starts[i + 1] if i + 1 < len(starts) else end)
+            for i, c in enumerate(starts)
+        }
+        out: list[tuple[tuple[Glyph, ...], str]] = []
+        for group in groups:
+            # A cluster split into non-adjacent groups (HarfBuzz never does this at
+            # its default cluster level) gives its text to the first group only.
+            span = bounds.pop(group[0].cluster, None)
+            text = "" if span is None else self.text[span[0] - self.start : span[1] - self.start]
+            out.append((tuple(group), text))
+        return out
 
 
 @dataclass(frozen=True)
@@ -364,6 +399,8 @@ def _make_line(text: str, runs: Sequence[_Run], a: int, b: int, size: float) -> 
             continue
         glyphs = tuple(g for g in run.glyphs if a <= g.cluster < b)
         if glyphs:
-            pieces.append((run.level, GlyphRun(run.font, size, bool(run.level % 2), glyphs)))
+            lo, hi = max(a, run.start), min(b, run.end)
+            glyph_run = GlyphRun(run.font, size, bool(run.level % 2), glyphs, text[lo:hi], lo)
+            pieces.append((run.level, glyph_run))
     order = visual_order([lv for lv, _ in pieces])
     return Line(runs=tuple(pieces[i][1] for i in order), text=text[a:b])

@@ -89,6 +89,10 @@ def _check_settings(check: _Checker, pack: dict[str, Any]) -> dict[str, Any]:
         "name": check.need(pack, file, "organisation.name", str),
         "time_zone": check.need(pack, file, "organisation.time_zone", str),
         "contact": check.need(pack, file, "organisation.contact", str),
+        # Optional: used in consent receipts (Kantara piiControllers).
+        "email": check.need(pack, file, "organisation.email", str, optional=True) or "",
+        "address": check.need(pack, file, "organisation.address", str, optional=True) or "",
+        "website": check.need(pack, file, "organisation.website", str, optional=True) or "",
     }
     zone = settings["organisation"]["time_zone"]
     if zone:

@@ -8,6 +8,8 @@ Tests that need Noto fonts are skipped, with a reason, where fonts-noto-core is 
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -482,3 +484,166 @@ def test_missing_script_font_names_the_noto_package(
     with pytest.raises(MissingFontError, match="fonts-noto-core") as excinfo:
         render_pdf(title="Hello", language="bn", blocks=[Paragraph("আপনার")])
     assert "NotoSansBengali-Regular.ttf" in str(excinfo.value)
+
+
+# --- text extraction ------------------------------------------------------------------
+#
+# Shaped text draws glyphs, not characters: ligatures and conjuncts, Arabic joining
+# forms, vowel signs moved before their consonant, Nastaliq dots as glyphs of their
+# own.  The renderer wraps such glyphs in /ActualText spans so that text extraction
+# (copy and paste, search, screen readers, pdftotext) gives back what was written.
+
+PDFTOTEXT = shutil.which("pdftotext")
+needs_pdftotext = pytest.mark.skipif(
+    PDFTOTEXT is None, reason="poppler-utils (pdftotext) is not installed"
+)
+
+# Real headings from a privacy notice, two per language, with the letters each
+# language needs: Welsh ŵ/ŷ, Romanian ș/ț, Polish ł/ż, Bengali and Gurmukhi
+# conjuncts and pre-base vowel signs, Arabic joining and lam-alef, Urdu Nastaliq.
+HEADINGS: dict[str, tuple[str, str]] = {
+    "en": ("How we keep your information safe", "Who can see your records"),
+    "cy": ("Sut rydym yn cadw eich gwybodaeth yn ddiogel", "Gall eich ŵyr ddod i'r tŷ gyda chi"),
+    "pl": ("Jak chronimy Twoje dane", "Możesz złożyć skargę w każdej chwili"),
+    "ro": ("Cum vă păstrăm informațiile în siguranță", "Ce drepturi aveți și cum le exercitați"),
+    "uk": ("Як ми захищаємо вашу інформацію", "Ви маєте право знати, хто бачить ваші дані"),
+    "so": ("Sida aan u ilaalino macluumaadkaaga", "Xuquuqdaada iyo sida loo isticmaalo"),
+    "ar": ("كيف نحافظ على معلوماتك", "لا نشارك بياناتك إلا بموافقتك"),
+    "ur": ("ہم آپ کی معلومات کی حفاظت کیسے کرتے ہیں", "آپ کی رضامندی کے بغیر کچھ شیئر نہیں ہوتا"),
+    "bn": ("আমরা কীভাবে আপনার তথ্য রাখি", "কোন তথ্য আমরা সংগ্রহ করি এবং কেন"),
+    "pa": ("ਅਸੀਂ ਤੁਹਾਡੀ ਜਾਣਕਾਰੀ ਕਿਵੇਂ ਸੰਭਾਲਦੇ ਹਾਂ", "ਕਿਰਪਾ ਕਰਕੇ ਸਾਡੇ ਨਾਲ ਸੰਪਰਕ ਕਰੋ"),
+}
+
+# Bidi controls pdftotext puts around right-to-left and embedded left-to-right text.
+_BIDI_CONTROLS = dict.fromkeys(
+    [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
+
+
+def _pdftotext(pdf: bytes, tmp_path: Path, *args: str) -> str:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(pdf)
+    assert PDFTOTEXT is not None
+    result = subprocess.run(
+        [PDFTOTEXT, *args, str(path), "-"], capture_output=True, text=True, check=True
+    )
+    # A malformed marked-content sequence or text object makes poppler complain.
+    assert "Error" not in result.stderr, result.stderr
+    return result.stdout
+
+
+def _normalised(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).translate(_BIDI_CONTROLS)
+    return " ".join(text.split())
+
+
+def _lang_extract_param(lang: str) -> object:
+    marks = [needs_pdftotext, needs_dejavu]
+    if lang in NON_LATIN:
+        marks.append(needs_noto)
+    return pytest.param(lang, marks=marks, id=lang)
+
+
+@pytest.mark.parametrize("lang", [_lang_extract_param(lang) for lang in sorted(LANGUAGES)])
+@pytest.mark.parametrize("layout", [False, True], ids=["raw", "layout"])
+def test_pdftotext_gives_back_each_heading_in_logical_order(
+    lang: str, layout: bool, tmp_path: Path
+) -> None:
+    first, second = HEADINGS[lang]
+    blocks: list[Heading | Paragraph | CodeBox | Spacer] = [
+        Heading(first),
+        Paragraph(SAMPLES[lang][1]),
+        CodeBox(CODE),
+        Heading(second),
+        Paragraph(f"{second} {EMAIL} 0161 496 0000"),
+    ]
+    pdf = render_pdf(title=SAMPLES[lang][0], language=lang, blocks=blocks, footer="Consent")
+    text = _normalised(_pdftotext(pdf, tmp_path, *(["-layout"] if layout else [])))
+    for heading in (SAMPLES[lang][0], first, second, CODE, EMAIL):
+        assert _normalised(heading) in text, (heading, text)
+
+
+TRICKY = {
+    # Shadda and other harakat (marks positioned off the letter), the Allah
+    # ligature, lam-alef, and Arabic-Indic digits.
+    "ar": ("فعّل حسابك", "مُحَمَّد", "لا إله إلا الله", "الرمز ١٢٣"),
+    # ZERO WIDTH NON-JOINER inside a word, and hamza on waw.
+    "ur": ("می\u200cخواہم", "اپنا اکاؤنٹ فعال کریں"),
+    # Reph, ya-phala with ZWJ, a three-consonant conjunct and a split vowel.
+    "bn": ("র\u200d্যাব", "ক্ষমা", "স্ত্রী", "কোথায়"),
+    "pa": ("ਕ੍ਰਿਪਾ", "ਧੰਨਵਾਦ", "ਪ੍ਰਸ਼ਨ"),
+}
+
+
+@needs_pdftotext
+@needs_dejavu
+@needs_noto
+@pytest.mark.parametrize("lang", sorted(TRICKY))
+def test_pdftotext_gives_back_marks_ligatures_and_conjuncts(lang: str, tmp_path: Path) -> None:
+    blocks = [Paragraph(word) for word in TRICKY[lang]]
+    text = _normalised(_pdftotext(render_pdf(title="x", language=lang, blocks=blocks), tmp_path))
+    for word in TRICKY[lang]:
+        assert _normalised(word) in text, (word, text)
+
+
+@needs_pdftotext
+@needs_dejavu
+@needs_noto
+def test_wrapped_rtl_paragraph_extracts_line_by_line(tmp_path: Path) -> None:
+    lines = layout_paragraph(
+        LONG_UR,
+        language="ur",
+        rtl=True,
+        style=TextStyle(size=11),
+        max_width=CONTENT_WIDTH,
+        fonts=FontResolver(),
+    )
+    assert len(lines) > 2
+    pdf = render_pdf(title="x", language="ur", blocks=[Paragraph(LONG_UR)])
+    text = _normalised(_pdftotext(pdf, tmp_path))
+    for line in lines:
+        assert _normalised(line.text) in text, line.text
+
+
+def _content_ops(pdf: bytes) -> list[list[str]]:
+    """Each page's content stream as a list of operator lines, split at BT/ET."""
+    pages = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        contents = page.get_contents()
+        assert contents is not None
+        pages.append(contents.get_data().decode("latin-1").split())
+    return pages
+
+
+@needs_dejavu
+@needs_noto
+@pytest.mark.parametrize("lang", ["ar", "ur", "bn", "pa"])
+def test_marked_content_is_balanced_and_text_rise_is_reset(lang: str) -> None:
+    # BDC/EMC must pair up inside one text object, and a text rise (used for
+    # Nastaliq's cascading baseline and for marks) must not outlive the text object
+    # that set it: text state belongs to the graphics state, so a leftover rise
+    # would shift the next line's unraised glyphs.
+    title, text = SAMPLES[lang]
+    pdf = render_pdf(title=title, language=lang, blocks=[Heading(title), Paragraph(text)])
+    spans = 0
+    for tokens in _content_ops(pdf):
+        depth, rise, in_text = 0, "0", False
+        for i, token in enumerate(tokens):
+            if token == "BT":
+                assert not in_text and depth == 0
+                in_text = True
+            elif token == "ET":
+                assert in_text and depth == 0
+                assert float(rise) == 0, "text rise left set after ET"
+                in_text = False
+            elif token == "BDC":
+                assert in_text
+                depth += 1
+                spans += 1
+            elif token == "EMC":
+                depth -= 1
+                assert depth >= 0
+            elif token == "Ts":
+                rise = tokens[i - 1]
+        assert depth == 0 and not in_text
+    assert spans > 0
