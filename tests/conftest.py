@@ -215,6 +215,10 @@ def _make_world() -> World:
     from portal.consent.models import Choice
     from portal.consent.services import Wanted, record_change
 
+    from portal.consent.services import ask
+
+    ask(sam_person, "family-court", "parenting", reason="For the hearing next month",
+        answer_by=date(2099, 1, 1), by=world.jo)
     world.sam_change = record_change(
         sam_person, {("health-visitor", "parenting"): Wanted(Choice.YES)}, by=sam, language="en",
         signed_name="Sam Taylor",

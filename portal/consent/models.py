@@ -80,3 +80,38 @@ class ConsentDecision(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     change: Mapped[ConsentChange] = relationship(back_populates="decisions")
+
+
+class ConsentRequest(Base):
+    """A specific question staff send a person when the need arises (CON-3): "may we tell
+    your GP about your housing?", with a reason and a date to answer by. The answer is
+    recorded as a signed consent change; this row only tracks the question."""
+
+    __tablename__ = "consent_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    agency: Mapped[str] = mapped_column(String(60))
+    information_kind: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(String(300))
+    answer_by: Mapped[date]
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answer_change_id: Mapped[int | None] = mapped_column(ForeignKey("consent_changes.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+@append_only
+class CompetenceAssessment(Base):
+    """A worker's record that a young person under 16 understands enough to make their own
+    decisions about sharing (CON-9, 000 §3.7). Until one says so, an under-16's own
+    decisions do not count and staff must ask first."""
+
+    __tablename__ = "competence_assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    competent: Mapped[bool]
+    notes: Mapped[str] = mapped_column(String(1000))
+    assessed_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

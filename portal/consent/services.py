@@ -14,7 +14,14 @@ from sqlalchemy import select
 from portal.accounts.models import Account, Role
 from portal.accounts.services import CODE_ALPHABET
 from portal.audit.services import record_event
-from portal.consent.models import Choice, ConsentChange, ConsentDecision, Method
+from portal.consent.models import (
+    Choice,
+    CompetenceAssessment,
+    ConsentChange,
+    ConsentDecision,
+    ConsentRequest,
+    Method,
+)
 from portal.db import utcnow
 from portal.extensions import db
 from portal.i18n import organisation_zone
@@ -162,6 +169,16 @@ class Check:
 
 def check(person: Person, agency: str, information_kind: str, *,
           now: datetime | None = None) -> Check:
+    result = _latest_answer(person, agency, information_kind, now)
+    # CON-9: an under-16's own yes counts only once a worker has recorded their competence.
+    if (result.answer == Choice.YES and result.decision is not None
+            and result.decision.change.acted_as == "self" and needs_competence_assessment(person, now=now)):
+        return Check(Choice.ASK, "needs-competence", result.decision)
+    return result
+
+
+def _latest_answer(person: Person, agency: str, information_kind: str,
+                   now: datetime | None) -> Check:
     decision = db.session.scalars(
         select(ConsentDecision)
         .where(ConsentDecision.person_id == person.id, ConsentDecision.agency == agency,
@@ -202,3 +219,78 @@ def find_change(person: Person, reference: str) -> ConsentChange | None:
 
 def due_for_review(decisions: Iterable[ConsentDecision], today: date) -> list[ConsentDecision]:
     return [d for d in decisions if d.choice != Choice.NO and d.review_due < today]
+
+
+# --- asking as the need arises (CON-3) -----------------------------------------------------
+
+
+def ask(person: Person, agency: str, information_kind: str, *, reason: str, answer_by: date,
+        by: Account) -> ConsentRequest:
+    agencies, kinds = pairs_in_pack()
+    if agency not in agencies or information_kind not in kinds:
+        raise ConsentError(f"unknown agency or kind of information: {agency}/{information_kind}")
+    request = ConsentRequest(person_id=person.id, agency=agency, information_kind=information_kind,
+                             reason=reason.strip(), answer_by=answer_by, asked_by_id=by.id)
+    db.session.add(request)
+    db.session.flush()
+    record_event("consent.asked", actor=by, person=person, request=request.id, agency=agency,
+                 information_kind=information_kind)
+    return request
+
+
+def open_requests(person: Person) -> list[ConsentRequest]:
+    return list(db.session.scalars(
+        select(ConsentRequest)
+        .where(ConsentRequest.person_id == person.id, ConsentRequest.answer_change_id.is_(None))
+        .order_by(ConsentRequest.answer_by, ConsentRequest.id)
+    ))
+
+
+def find_request(person: Person, request_id: int) -> ConsentRequest | None:
+    request = db.session.get(ConsentRequest, request_id)
+    return request if request is not None and request.person_id == person.id else None
+
+
+def answer_request(request: ConsentRequest, person: Person, choice: Choice, *, by: Account,
+                   language: str, signed_name: str) -> ConsentChange:
+    """The answer becomes a decision like any other, with the request's reason as purpose."""
+    pair = (request.agency, request.information_kind)
+    change = record_change(person, {pair: Wanted(choice, request.reason)}, by=by, language=language,
+                           signed_name=signed_name, kind="answer")
+    request.answer_change_id = change.id
+    request.answered_at = change.created_at
+    db.session.flush()
+    return change
+
+
+# --- young people (CON-9) ------------------------------------------------------------------
+
+COMPETENCE_AGE = 16
+
+
+def age_on(person: Person, day: date) -> int | None:
+    if person.date_of_birth is None:
+        return None
+    born = person.date_of_birth
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def needs_competence_assessment(person: Person, *, now: datetime | None = None) -> bool:
+    """Under 16 and no worker has yet recorded that they can decide for themselves."""
+    age = age_on(person, local_today(now))
+    if age is None or age >= COMPETENCE_AGE:
+        return False
+    latest = db.session.scalars(
+        select(CompetenceAssessment).where(CompetenceAssessment.person_id == person.id)
+        .order_by(CompetenceAssessment.id.desc()).limit(1)
+    ).first()
+    return latest is None or not latest.competent
+
+
+def record_competence(person: Person, *, competent: bool, notes: str, by: Account) -> CompetenceAssessment:
+    row = CompetenceAssessment(person_id=person.id, competent=competent, notes=notes.strip(),
+                               assessed_by_id=by.id)
+    db.session.add(row)
+    db.session.flush()
+    record_event("consent.competence_assessed", actor=by, person=person, competent=competent)
+    return row

@@ -18,6 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal.consent import services
 from portal.consent.models import Choice, Method
 from portal.consent.views import CHOICE_LABELS
+from portal.forms import DayMonthYearField
 from portal.i18n import current_language
 from portal.people.models import Person
 from portal.people.services import find_person
@@ -33,6 +34,8 @@ ANSWER_LABELS = {
     "ask-each-time": _l("Ask first: they want to be asked each time."),
     "expired": _l("Ask first: their agreement is past its review date, so it no longer counts."),
     "never-asked": _l("Ask first: they have never been asked about this."),
+    "needs-competence": _l("Ask first: they are under 16 and no worker has recorded that they can "
+                           "decide for themselves."),
 }
 METHOD_LABELS = {
     Method.PAPER: _l("On a signed paper form"),
@@ -76,9 +79,41 @@ class RecordForm(FlaskForm):
     purpose = StringField(_l("Purpose (optional)"),
                           validators=[Optional(), Length(max=300, message=_TOO_LONG)])
 
-    def validate_witness(self, field: Any) -> None:
-        if self.method.data == Method.VERBAL.value and not (field.data or "").strip():
-            raise ValidationError(str(_l("Name the witness: verbal consent needs one.")))
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid: bool = super().validate(extra_validators)
+        if self.method.data == Method.VERBAL.value and not (self.witness.data or "").strip():
+            self.witness.errors = [*self.witness.errors,
+                                   str(_l("Name the witness: verbal consent needs one."))]
+            return False
+        return valid
+
+
+class AskForm(FlaskForm):
+    agency = SelectField(_l("Which organisation?"),
+                         invalid_choice_message=_l("Choose an organisation from the list."))
+    kind = SelectField(_l("What information?"),
+                       invalid_choice_message=_l("Choose a kind of information from the list."))
+    reason = StringField(_l("Why you are asking (they will see this)"),
+                         validators=[DataRequired(_l("Say why you are asking.")),
+                                     Length(max=300, message=_TOO_LONG)])
+    answer_by = DayMonthYearField(_l("Answer by"),
+                                  validators=[DataRequired(_l("Enter the date to answer by."))])
+
+    def validate_answer_by(self, field: Any) -> None:
+        if field.data and field.data < services.local_today():
+            raise ValidationError(str(_l("The date to answer by must be today or later.")))
+
+
+class CompetenceForm(FlaskForm):
+    competent = RadioField(
+        _l("Can they make their own decisions about sharing?"),
+        choices=[SelectChoice("yes", _l("Yes, they understand enough to decide for themselves")),
+                 SelectChoice("no", _l("No, not yet"))],
+        validators=[DataRequired(_l("Choose yes or no."))], invalid_choice_message=_l("Choose yes or no."),
+    )
+    notes = StringField(_l("How you assessed it"),
+                        validators=[DataRequired(_l("Say how you assessed it.")),
+                                    Length(max=1000, message=_TOO_LONG)])
 
 
 def _person(reference: str) -> Person:
@@ -124,8 +159,14 @@ def person_consent(reference: str) -> str:
 
         record_event("consent.checked", person=person, agency=form.agency.data,
                      information_kind=form.kind.data, answer=result.answer.value)
+    ask_form = AskForm(prefix="ask")
+    ask_form.agency.choices = _choices(agencies)
+    ask_form.kind.choices = _choices(kinds)
     return render_template(
-        "consent/staff_person.html", person=person, form=form, answer=answer,
+        "consent/staff_person.html", person=person, form=form, answer=answer, ask_form=ask_form,
+        competence_form=CompetenceForm(prefix="competence"),
+        needs_competence=services.needs_competence_assessment(person),
+        open_requests=services.open_requests(person),
         rows=_decisions_table(person, agencies, kinds), changes=services.history(person),
         agencies=agencies, kinds=kinds, choice_labels=CHOICE_LABELS,
         back_url=url_for("staff.person", reference=person.reference),
@@ -148,11 +189,51 @@ def record(reference: str) -> str | Response:
         wanted = {(form.agency.data or "", kind): services.Wanted(Choice(form.choice.data or ""),
                                                                  (form.purpose.data or "").strip() or None)
                   for kind in form.kinds.data or []}
-        change = services.record_change(
-            person, wanted, by=signed_in_account(), language=person.preferred_language,
-            method=Method(form.method.data or ""), witness=(form.witness.data or "").strip() or None,
-        )
-        flash(_("Recorded, with reference %(reference)s.", reference=change.reference), "success")
-        return redirect(url_for("staff_consent.person_consent", reference=person.reference))
+        try:
+            change = services.record_change(
+                person, wanted, by=signed_in_account(), language=person.preferred_language,
+                method=Method(form.method.data or ""), witness=(form.witness.data or "").strip() or None,
+            )
+        except services.ConsentError:
+            # The form checks every rule first; this only happens if the policy changed
+            # between showing the form and sending it.
+            flash(_("That could not be recorded because the policy has just changed. Check and try again."),
+                  "error")
+        else:
+            flash(_("Recorded, with reference %(reference)s.", reference=change.reference), "success")
+            return redirect(url_for("staff_consent.person_consent", reference=person.reference))
     return render_template("consent/staff_record.html", person=person, form=form,
+                           back_url=url_for("staff_consent.person_consent", reference=person.reference))
+
+
+@bp.route("/ask", methods=["POST"])
+@allow(CASEWORKERS)
+def ask(reference: str) -> str | Response:
+    """Send the person a specific question (CON-3)."""
+    person = _person(reference)
+    agencies, kinds = _names()
+    form = AskForm(prefix="ask")
+    form.agency.choices = _choices(agencies)
+    form.kind.choices = _choices(kinds)
+    if form.validate_on_submit() and form.answer_by.data is not None:
+        services.ask(person, form.agency.data or "", form.kind.data or "", reason=form.reason.data or "",
+                     answer_by=form.answer_by.data, by=signed_in_account())
+        flash(_("Your question is on their home page."), "success")
+        return redirect(url_for("staff_consent.person_consent", reference=person.reference))
+    return render_template("consent/staff_ask.html", person=person, form=form,
+                           back_url=url_for("staff_consent.person_consent", reference=person.reference))
+
+
+@bp.route("/competence", methods=["POST"])
+@allow(CASEWORKERS)
+def competence(reference: str) -> str | Response:
+    """Record whether a young person under 16 can decide for themselves (CON-9)."""
+    person = _person(reference)
+    form = CompetenceForm(prefix="competence")
+    if form.validate_on_submit():
+        services.record_competence(person, competent=form.competent.data == "yes",
+                                   notes=form.notes.data or "", by=signed_in_account())
+        flash(_("Recorded."), "success")
+        return redirect(url_for("staff_consent.person_consent", reference=person.reference))
+    return render_template("consent/staff_competence.html", person=person, form=form,
                            back_url=url_for("staff_consent.person_consent", reference=person.reference))

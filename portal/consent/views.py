@@ -54,6 +54,7 @@ STATUS_LABELS = {
     "ask-each-time": _l("Ask me each time"),
     "expired": _l("Needs your answer again (it is more than a year old)"),
     "never-asked": _l("Not decided: we will ask you first"),
+    "needs-competence": _l("Waiting: a worker will talk with you first, because you are under 16"),
 }
 
 
@@ -63,6 +64,16 @@ class DecisionForm(FlaskForm):
         choices=[SelectChoice(choice.value, label) for choice, label in CHOICE_LABELS.items()],
         validators=[DataRequired(_l("Choose yes, no, or ask me each time."))],
         invalid_choice_message=_l("Choose yes, no, or ask me each time."),
+    )
+
+
+class AnswerForm(FlaskForm):
+    choice = RadioField(
+        _l("Your answer"),
+        choices=[SelectChoice(Choice.YES.value, _l("Yes, you may")),
+                 SelectChoice(Choice.NO.value, _l("No, you may not"))],
+        validators=[DataRequired(_l("Choose yes or no."))],
+        invalid_choice_message=_l("Choose yes or no."),
     )
 
 
@@ -135,6 +146,7 @@ def overview() -> str:
         })
     return render_template(
         "consent/overview.html", acting=acting, rows=rows, draft_count=len(_draft()),
+        requests=services.open_requests(acting.person), agencies=agencies, kinds=kinds,
         anything_given=any(d.choice != Choice.NO for d in in_force.values()),
     )
 
@@ -303,3 +315,39 @@ def decision_fhir(decision_id: int) -> Response:
     response = jsonify(receipts.fhir_consent(decision, acting.person, in_force=in_force))
     response.headers["Content-Type"] = "application/fhir+json"
     return response
+
+
+@bp.route("/requests/<int:request_id>", methods=["GET", "POST"])
+@allow(PEOPLE)
+def answer_request(request_id: int) -> str | Response:
+    """Answer a question staff sent (CON-3): yes or no, signed, recorded as a decision."""
+    acting = _acting()
+    consent_request = services.find_request(acting.person, request_id)
+    if consent_request is None:
+        abort(404)
+    if consent_request.answer_change_id is not None:
+        change = db.session.get(ConsentChange, consent_request.answer_change_id)
+        assert change is not None
+        return redirect(url_for("consent.done", reference=change.reference))
+    if not acting.may_change:
+        abort(403)
+    agencies, kinds = _names()
+    form = AnswerForm()
+    sign_form = SignForm()
+    if request.method == "POST":
+        answer_ok = form.validate()
+        sign_ok = sign_form.validate()
+        if answer_ok and sign_ok:
+            change = services.answer_request(
+                consent_request, acting.person, Choice(form.choice.data or ""), by=acting.account,
+                language=current_language().code, signed_name=(sign_form.name.data or "").strip(),
+            )
+            return redirect(url_for("consent.done", reference=change.reference))
+    errors = {**form.errors, **sign_form.errors}
+    return render_template(
+        "consent/request.html", acting=acting, form=form, sign_form=sign_form, errors=errors,
+        consent_request=consent_request,
+        agency_name=agencies.get(consent_request.agency, consent_request.agency),
+        kind_name=kinds.get(consent_request.information_kind, consent_request.information_kind),
+        back_url=url_for("consent.overview"),
+    )

@@ -289,7 +289,8 @@ def _layout(
 #   edge on the baseline; it changes nothing on the page.
 # * Within one span, poppler lays several characters out left to right, as it (and
 #   pdf.js, PyMuPDF, pdfminer, pypdf) does for a ligature glyph mapped to several
-#   characters, and then reorders right-to-left text as if it were in visual order.  So a right-to-left cluster of several characters (lam + shadda, the
+#   characters, and then reorders right-to-left text as if it were in visual order.
+#   So a right-to-left cluster of several characters (a letter with shadda, the
 #   Allah ligature) carries its text reversed, and each right-to-left cluster is a
 #   span of its own, which the extractor then orders like any other Arabic glyph.
 
