@@ -213,9 +213,7 @@ def _make_world() -> World:
         other_person=other_person, other=other,
     )
     from portal.consent.models import Choice
-    from portal.consent.services import Wanted, record_change
-
-    from portal.consent.services import ask
+    from portal.consent.services import Wanted, ask, record_change
 
     ask(sam_person, "family-court", "parenting", reason="For the hearing next month",
         answer_by=date(2099, 1, 1), by=world.jo)

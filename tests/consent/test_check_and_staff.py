@@ -115,8 +115,8 @@ def test_verbal_consent_is_offered_only_where_the_pack_allows(app: Flask, world:
 
 
 def test_verbal_consent_needs_a_witness(app: Flask, world: World) -> None:
-    from tests.conftest import DEMO_PACK
     from portal.policy.services import load_pack
+    from tests.conftest import DEMO_PACK
 
     with app.app_context():
         load_pack(DEMO_PACK)

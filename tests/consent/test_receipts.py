@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from flask import Flask
 from fhir.resources.R4B.consent import Consent
+from flask import Flask
 
-from tests.consent.test_person_pages import decide, sign
 from tests.conftest import World, sign_in_as
+from tests.consent.test_person_pages import decide, sign
 
 KANTARA_REQUIRED = ["version", "jurisdiction", "consentTimestamp", "collectionMethod", "consentReceiptID",
                     "piiPrincipalId", "piiControllers", "policyUrl", "services", "sensitive", "spiCat"]
@@ -52,9 +52,10 @@ def test_each_decision_is_a_valid_fhir_r4b_consent_with_the_right_codes(app: Fla
     client, reference = _signed(app, world)
     receipt = client.get(f"/consent/receipts/{reference}.json").get_json()
     assert receipt
+    from sqlalchemy import select
+
     from portal.consent.models import ConsentDecision
     from portal.extensions import db
-    from sqlalchemy import select
 
     with app.app_context():
         ids = {(d.agency, d.information_kind): d.id for d in db.session.scalars(select(ConsentDecision))}
