@@ -115,3 +115,23 @@ class CompetenceAssessment(Base):
     notes: Mapped[str] = mapped_column(String(1000))
     assessed_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AgencyNotice(Base):
+    """A prompt for staff to tell an outside agency that the person has withdrawn or narrowed
+    their consent, tracked until someone marks it done (issue 4, CON-6).
+
+    Raised whenever a *yes* for an agency becomes *no* or *ask me each time*: until the
+    disclosure register can say whether anything was ever sent, the portal errs on the side
+    of telling."""
+
+    __tablename__ = "agency_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    agency: Mapped[str] = mapped_column(String(60))
+    change_id: Mapped[int] = mapped_column(ForeignKey("consent_changes.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    how: Mapped[str | None] = mapped_column(String(300))

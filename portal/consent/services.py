@@ -15,6 +15,7 @@ from portal.accounts.models import Account, Role
 from portal.accounts.services import CODE_ALPHABET
 from portal.audit.services import record_event
 from portal.consent.models import (
+    AgencyNotice,
     Choice,
     CompetenceAssessment,
     ConsentChange,
@@ -109,6 +110,7 @@ def record_change(
         raise ConsentError("only staff enter consent given on paper, by email or verbally")
     now = now or utcnow()
     review_due = add_months(local_today(now), version.settings["consent"]["review_months"])
+    before = decisions_in_force(person)
     change = ConsentChange(
         reference=new_reference(), person_id=person.id, acted_by_id=by.id, acted_as=acted_as(by),
         method=method, witness=witness or None, signed_name=signed_name, kind=kind,
@@ -122,6 +124,12 @@ def record_change(
             information_kind=information_kind, choice=item.choice, purpose=item.purpose,
             review_due=review_due, created_at=now,
         ))
+    db.session.flush()
+    narrowed = sorted({agency for (agency, kind), item in wanted.items()
+                       if item.choice != Choice.YES and (agency, kind) in before
+                       and before[(agency, kind)].choice == Choice.YES})
+    for agency in narrowed:
+        db.session.add(AgencyNotice(person_id=person.id, agency=agency, change_id=change.id, created_at=now))
     db.session.flush()
     record_event("consent.changed", actor=by, person=person, reference=change.reference,
                  change_kind=kind, method=method.value, decisions=len(wanted))
@@ -294,3 +302,23 @@ def record_competence(person: Person, *, competent: bool, notes: str, by: Accoun
     db.session.flush()
     record_event("consent.competence_assessed", actor=by, person=person, competent=competent)
     return row
+
+
+# --- telling agencies about a change of mind -----------------------------------------------
+
+
+def open_notices(person: Person | None = None) -> list[AgencyNotice]:
+    query = select(AgencyNotice).where(AgencyNotice.done_at.is_(None)).order_by(AgencyNotice.id)
+    if person is not None:
+        query = query.where(AgencyNotice.person_id == person.id)
+    return list(db.session.scalars(query))
+
+
+def mark_notice_done(notice: AgencyNotice, *, by: Account, how: str) -> None:
+    if notice.done_at is None:
+        notice.done_at = utcnow()
+        notice.done_by_id = by.id
+        notice.how = how.strip() or None
+        db.session.flush()
+        person = db.session.get(Person, notice.person_id)
+        record_event("consent.agency_told", actor=by, person=person, agency=notice.agency)

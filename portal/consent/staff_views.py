@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -16,8 +16,9 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.consent import services
-from portal.consent.models import Choice, Method
+from portal.consent.models import AgencyNotice, Choice, Method
 from portal.consent.views import CHOICE_LABELS
+from portal.extensions import db
 from portal.forms import DayMonthYearField
 from portal.i18n import current_language
 from portal.people.models import Person
@@ -166,7 +167,7 @@ def person_consent(reference: str) -> str:
         "consent/staff_person.html", person=person, form=form, answer=answer, ask_form=ask_form,
         competence_form=CompetenceForm(prefix="competence"),
         needs_competence=services.needs_competence_assessment(person),
-        open_requests=services.open_requests(person),
+        open_requests=services.open_requests(person), notices=services.open_notices(person),
         rows=_decisions_table(person, agencies, kinds), changes=services.history(person),
         agencies=agencies, kinds=kinds, choice_labels=CHOICE_LABELS,
         back_url=url_for("staff.person", reference=person.reference),
@@ -237,3 +238,16 @@ def competence(reference: str) -> str | Response:
         return redirect(url_for("staff_consent.person_consent", reference=person.reference))
     return render_template("consent/staff_competence.html", person=person, form=form,
                            back_url=url_for("staff_consent.person_consent", reference=person.reference))
+
+
+@bp.route("/notices/<int:notice_id>/done", methods=["POST"])
+@allow(CASEWORKERS)
+def notice_done(reference: str, notice_id: int) -> Response:
+    """Staff have told the agency about the person's change of mind."""
+    person = _person(reference)
+    notice = db.session.get(AgencyNotice, notice_id)
+    if notice is None or notice.person_id != person.id:
+        abort(404)
+    services.mark_notice_done(notice, by=signed_in_account(), how=request.form.get("how", "")[:300])
+    flash(_("Marked as told."), "success")
+    return redirect(url_for("staff_consent.person_consent", reference=person.reference))

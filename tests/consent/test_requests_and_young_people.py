@@ -90,3 +90,37 @@ def test_an_under_16s_own_yes_counts_only_after_a_competence_assessment(app: Fla
         sam.date_of_birth = date(services.local_today().year - 17, 1, 1)
         db.session.commit()
         assert not services.needs_competence_assessment(sam)  # 16-17: treated as adults (000 §3.6)
+
+
+def test_narrowing_consent_prompts_staff_to_tell_the_agency_until_done(app: Flask, world: World) -> None:
+    person = app.test_client()
+    sign_in_as(person, world.sam)
+    person.post("/consent/stop")  # the world's yes to the health visitor becomes a no
+    staff = app.test_client()
+    sign_in_as(staff, world.jo)
+    url = f"/staff/people/{world.sam_person.reference}/consent"
+    page = staff.get(url).get_data(as_text=True)
+    assert "Tell these organisations they changed their mind" in page and "Your health visitor" in page
+    from portal.consent.models import AgencyNotice
+
+    with app.app_context():
+        notice = db.session.scalars(select(AgencyNotice)).one()
+        assert notice.agency == "health-visitor" and notice.done_at is None
+    staff.post(f"{url}/notices/{notice.id}/done", data={"how": "Phoned the team, 2pm"})
+    assert "Tell these organisations" not in staff.get(url).get_data(as_text=True)
+    with app.app_context():
+        notice = db.session.scalars(select(AgencyNotice)).one()
+        assert notice.done_by_id == world.jo.id and notice.how == "Phoned the team, 2pm"
+    # Another person's notice can't be closed from this person's page.
+    assert staff.post(f"/staff/people/{world.other_person.reference}/consent/notices/{notice.id}/done").status_code == 404
+
+
+def test_a_refusal_that_was_never_a_yes_prompts_nothing(app: Flask, world: World) -> None:
+    person = app.test_client()
+    sign_in_as(person, world.sam)
+    person.post("/consent/agency/family-court/parenting", data={"choice": "no"})
+    person.post("/consent/check", data={"name": "Sam Taylor", "understood": "y"})
+    from portal.consent.models import AgencyNotice
+
+    with app.app_context():
+        assert db.session.scalars(select(AgencyNotice)).first() is None
