@@ -27,7 +27,7 @@ from portal.accounts.forms import (
     ChoosePasswordForm,
     SignInForm,
 )
-from portal.accounts.models import ActivationCode
+from portal.accounts.models import Account, ActivationCode
 from portal.accounts.passwords import password_problem, verify_password
 from portal.extensions import db, limiter
 from portal.security import (
@@ -115,6 +115,10 @@ def activate() -> str | Response:
     return render_template("accounts/activate.html", form=form)
 
 
+def _sign_in_names(account: Account) -> tuple[str, ...]:
+    return tuple(name for name in (account.email, account.username, account.phone) if name)
+
+
 def _pending_activation() -> ActivationCode | None:
     pending = session.get("activation")
     if not pending or time.time() - pending.get("at", 0) > ACTIVATION_STEP_SECONDS:
@@ -136,10 +140,7 @@ def choose_password() -> str | Response:
     account = activation.account
     form = ChoosePasswordForm()
     if form.validate_on_submit():
-        problem = password_problem(
-            form.password.data or "",
-            names=tuple(n for n in (account.email, account.username, account.phone) if n),
-        )
+        problem = password_problem(form.password.data or "", names=_sign_in_names(account))
         if problem:
             form.password.errors.append(problem)
         else:
@@ -170,10 +171,7 @@ def change_password() -> str | Response:
         if not verify_password(account.password_hash, form.current_password.data or ""):
             form.current_password.errors.append(_("Your current password is not right."))
         else:
-            problem = password_problem(
-                form.password.data or "",
-                names=tuple(n for n in (account.email, account.username, account.phone) if n),
-            )
+            problem = password_problem(form.password.data or "", names=_sign_in_names(account))
             if problem:
                 form.password.errors.append(problem)
             else:

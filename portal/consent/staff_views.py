@@ -18,9 +18,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal.consent import services
 from portal.consent.models import AgencyNotice, Choice, Method
 from portal.consent.views import CHOICE_LABELS
+from portal.consent.views import names_in_language as _names
 from portal.extensions import db
 from portal.forms import DayMonthYearField
-from portal.i18n import current_language
 from portal.people.models import Person
 from portal.people.services import find_person
 from portal.policy import services as policy
@@ -122,14 +122,6 @@ def _person(reference: str) -> Person:
     if person is None:
         abort(404)
     return person
-
-
-def _names() -> tuple[dict[str, str], dict[str, str]]:
-    version = policy.current_version()
-    if version is None:
-        abort(404)
-    text = policy.policy_text(version, current_language().code)
-    return dict(text.agencies), dict(text.information_kinds)
 
 
 def _decisions_table(person: Person, agencies: dict[str, str], kinds: dict[str, str]) -> list[dict[str, Any]]:

@@ -112,7 +112,8 @@ def _acting() -> Acting:
     return Acting(account, person, may_change)
 
 
-def _names() -> tuple[dict[str, str], dict[str, str]]:
+def names_in_language() -> tuple[dict[str, str], dict[str, str]]:
+    """The policy in force's agencies and kinds of information, by id, in the page's language."""
     version = policy.current_version()
     if version is None:
         abort(404)
@@ -133,7 +134,7 @@ def _key(agency: str, kind: str) -> str:
 @allow(PEOPLE)
 def overview() -> str:
     acting = _acting()
-    agencies, kinds = _names()
+    agencies, kinds = names_in_language()
     in_force = services.decisions_in_force(acting.person)
     today = services.local_today()
     rows = []
@@ -155,7 +156,7 @@ def overview() -> str:
 @allow(PEOPLE)
 def agency(agency: str) -> str:
     acting = _acting()
-    agencies, kinds = _names()
+    agencies, kinds = names_in_language()
     if agency not in agencies:
         abort(404)
     in_force = services.decisions_in_force(acting.person)
@@ -177,7 +178,7 @@ def decide(agency: str, kind: str) -> str | Response:
     acting = _acting()
     if not acting.may_change:
         abort(403)
-    agencies, kinds = _names()
+    agencies, kinds = names_in_language()
     if agency not in agencies or kind not in kinds:
         abort(404)
     current = services.check(acting.person, agency, kind)
@@ -210,7 +211,7 @@ def check_answers() -> str | Response:
     acting = _acting()
     if not acting.may_change:
         abort(403)
-    agencies, kinds = _names()
+    agencies, kinds = names_in_language()
     draft = {key: value for key, value in _draft().items()
              if key.split("|")[0] in agencies and key.split("|")[1] in kinds}
     form = SignForm()
@@ -270,7 +271,7 @@ def stop() -> str | Response:
 @allow(PEOPLE)
 def history() -> str:
     acting = _acting()
-    agencies, kinds = _names()
+    agencies, kinds = names_in_language()
     return render_template("consent/history.html", acting=acting, changes=services.history(acting.person),
                            agencies=agencies, kinds=kinds, choice_labels=CHOICE_LABELS,
                            back_url=url_for("consent.overview"))
@@ -331,7 +332,7 @@ def answer_request(request_id: int) -> str | Response:
         return redirect(url_for("consent.done", reference=change.reference))
     if not acting.may_change:
         abort(403)
-    agencies, kinds = _names()
+    agencies, kinds = names_in_language()
     form = AnswerForm()
     sign_form = SignForm()
     if request.method == "POST":
