@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from portal.accounts.views import bp as accounts_bp
     from portal.consent.staff_views import bp as staff_consent_bp
     from portal.consent.views import bp as consent_bp
+    from portal.contact.views import bp as contact_bp
     from portal.home.views import bp as home_bp
     from portal.policy.views import bp as policy_bp
     from portal.staff.views import bp as staff_bp
@@ -42,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(policy_bp)
     app.register_blueprint(consent_bp)
     app.register_blueprint(staff_consent_bp)
+    app.register_blueprint(contact_bp)
     app.register_blueprint(staff_bp)
 
     from portal import cli

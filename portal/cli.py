@@ -1,4 +1,4 @@
-"""Flask commands: the database schema, demo data, and a first administrator."""
+"""Flask commands: the database schema, demo data, a first administrator, and reminders."""
 
 from __future__ import annotations
 
@@ -127,6 +127,27 @@ def init_app(app: Flask) -> None:
         click.echo(f"Loaded version {result.version.number} ({result.version.label}). Changes:")
         for line in result.changes:
             click.echo(f"  {line}")
+
+    @app.cli.group("reminders")
+    def reminders_group() -> None:
+        """Reminders to people (CON-6), sent through the outbox."""
+
+    @reminders_group.command("send")
+    def reminders_send() -> None:
+        """Make consent review reminders (once per person per review date), then send what
+        is queued, by channels and at times the person marked safe. Run it daily."""
+        from portal.notifications.reminders import make_review_reminders
+        from portal.notifications.services import deliver
+
+        with db.transaction():
+            made = make_review_reminders()
+        delivery = deliver()
+        click.echo(f"Reminders made: {made.made}.")
+        click.echo(f"Sent: {delivery.sent}.")
+        click.echo(f"Held as unsafe: {made.held_unsafe + delivery.held_unsafe}.")
+        click.echo(f"Waiting for a safe time: {delivery.waiting}.")
+        if delivery.retrying or delivery.failed:
+            click.echo(f"Not sent, will retry: {delivery.retrying}. Given up: {delivery.failed}.")
 
     @app.cli.command("create-admin")
     @click.option("--email", required=True)

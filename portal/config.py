@@ -87,6 +87,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             "(set PORTAL_ALLOW_SQLITE=1 for a single-machine install)."
         )
     proxies = _int("PORTAL_TRUSTED_PROXIES", 0)
+    mail_backend = os.environ.get("PORTAL_MAIL_BACKEND", "console")
+    if mail_backend not in {"console", "smtp"}:
+        raise ConfigError("PORTAL_MAIL_BACKEND must be console or smtp.")
 
     config: dict[str, Any] = {
         "PORTAL_ENV": env,
@@ -127,6 +130,16 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ORGANISATION_TIME_ZONE": os.environ.get("PORTAL_TIME_ZONE", "Europe/London"),
         "DEMO_DATA_ALLOWED": not production,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        # Outbox (portal.notifications). Messages carry only this address, never anything
+        # about the person or the organisation's work (domain.md, "Safety of people at risk").
+        "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
+        "PORTAL_MAIL_BACKEND": mail_backend,
+        "PORTAL_MAIL_FROM": os.environ.get("PORTAL_MAIL_FROM", "portal@localhost"),
+        "PORTAL_SMTP_HOST": os.environ.get("PORTAL_SMTP_HOST", "localhost"),
+        "PORTAL_SMTP_PORT": _int("PORTAL_SMTP_PORT", 587),
+        "PORTAL_SMTP_USER": os.environ.get("PORTAL_SMTP_USER", ""),
+        "PORTAL_SMTP_PASSWORD": os.environ.get("PORTAL_SMTP_PASSWORD", ""),
+        "PORTAL_SMTP_STARTTLS": os.environ.get("PORTAL_SMTP_STARTTLS", "1") == "1",
     }
     if overrides:
         config.update(overrides)

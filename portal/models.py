@@ -3,5 +3,7 @@
 from portal.accounts import models as accounts  # noqa: F401
 from portal.audit import models as audit  # noqa: F401
 from portal.consent import models as consent  # noqa: F401
+from portal.contact import models as contact  # noqa: F401
+from portal.notifications import models as notifications  # noqa: F401
 from portal.people import models as people  # noqa: F401
 from portal.policy import models as policy  # noqa: F401

@@ -63,6 +63,8 @@ EXPECTED: dict[str, tuple[str, UrlFor, dict[object, object]]] = {
                           only({r: OK for r in CASEWORKERS})),
     "staff_consent.competence": ("POST", lambda w: f"/staff/people/{w.sam_person.reference}/consent/competence",
                                  only({r: OK for r in CASEWORKERS})),
+    "staff_consent.notice_done": ("POST", lambda w: f"/staff/people/{w.sam_person.reference}/consent/notices/999/done",
+                                  only({r: 404 for r in CASEWORKERS})),
     "consent.answer_request": ("GET", lambda w: "/consent/requests/1", only(PERSON_PAGES)),
     "consent.overview": ("GET", lambda w: "/consent", only(PERSON_PAGES)),
     "consent.agency": ("GET", lambda w: "/consent/agency/health-visitor", only(PERSON_PAGES)),
@@ -74,6 +76,9 @@ EXPECTED: dict[str, tuple[str, UrlFor, dict[object, object]]] = {
     "consent.receipt_pdf": ("GET", lambda w: f"/consent/receipts/{w.sam_change}.pdf", only(PERSON_PAGES)),
     "consent.receipt_json": ("GET", lambda w: f"/consent/receipts/{w.sam_change}.json", only(PERSON_PAGES)),
     "consent.decision_fhir": ("GET", lambda w: "/consent/decisions/1/fhir.json", only(PERSON_PAGES)),
+    # Safe contact: the person themselves only; never an advocate, nor the staff side,
+    # who see it on the person's record (domain.md, "Safety of people at risk").
+    "contact.preferences": ("GET", lambda w: "/contact", only({Role.SERVICE_USER: OK})),
     "home.bookings": ("GET", lambda w: "/bookings", only(PEOPLE)),
     "home.start_helping": ("POST", lambda w: "/helping", only({Role.ADVOCATE: REDIRECT})),
     "home.stop_helping": ("POST", lambda w: "/helping/stop", only({Role.ADVOCATE: REDIRECT})),

@@ -22,8 +22,11 @@ from werkzeug.wrappers import Response
 
 from portal.accounts.models import Role
 from portal.accounts.services import set_language
+from portal.consent import services as consent
+from portal.consent.services import local_today
 from portal.extensions import db
 from portal.i18n import is_supported
+from portal.notifications.reminders import review_dates_due
 from portal.people import services as people
 from portal.policy import services as policy
 from portal.security import ALL_SIGNED_IN, PEOPLE, allow, public, safe_next, signed_in_account
@@ -49,11 +52,15 @@ def home() -> str | Response:
         person = people.person_in_view(account)
         if person is None:
             return render_template("home/advocate.html", links=people.links_in_force(account))
-        return render_template("home/person.html", person=person, needs_policy=False)
+        return render_template("home/person.html", person=person, needs_policy=False,
+                               questions=consent.open_requests(person))
     person = account.person
     assert person is not None
+    # CON-6: remind them that choices need looking at again, and that they can stop any.
+    review_due = bool(review_dates_due(person, local_today()))
     return render_template("home/person.html", person=person,
-                           needs_policy=policy.needs_acknowledgement(person))
+                           needs_policy=policy.needs_acknowledgement(person), review_due=review_due,
+                           questions=consent.open_requests(person))
 
 
 # Pages the later capabilities fill in. Each says so plainly rather than 404.

@@ -21,6 +21,7 @@ from portal.accounts import services as accounts
 from portal.accounts.letters import activation_letter
 from portal.accounts.models import Account, ActivationCode, Role
 from portal.audit.services import record_event
+from portal.contact.views import staff_summary
 from portal.db import utcnow
 from portal.extensions import db
 from portal.i18n import BY_CODE
@@ -125,6 +126,7 @@ def person(reference: str) -> str:
         "staff/person.html", person=found, account=account, status=status,
         acknowledgement=policy.person_acknowledgement(found),
         needs_policy=policy.needs_acknowledgement(found),
+        safe_contact=staff_summary(found),  # read before any contact (domain.md, "Safety")
     )
 
 

@@ -1,6 +1,8 @@
 """Fixtures for the browser tests: one Debian chromium per session, a fresh 360 px wide
 browser context per test, and the app (with CSRF on and the demo data) served by a real
-HTTP server on a free local port for each test.
+HTTP server on a free local port for each test: `live_server` with the suite's small policy
+pack (tests/fixtures/packs/riverside), `demo_server` with the demo organisation's own pack
+(packs/harbour-lane: twelve agencies, ten kinds of information, ten languages).
 
 Where /usr/bin/chromium is missing every test here is skipped with a reason that says so.
 """
@@ -16,7 +18,7 @@ import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from portal.extensions import db
-from tests.conftest import TEST_PACK, make_test_app
+from tests.conftest import DEMO_PACK, TEST_PACK, make_test_app
 
 from .support import LiveServer
 
@@ -76,16 +78,19 @@ def new_page(browser: Any) -> Iterator[Callable[[], Any]]:
     """
     contexts: list[Any] = []
 
-    def make() -> Any:
-        context = browser.new_context(
-            viewport=PHONE,
-            screen=PHONE,
+    def make(**options: Any) -> Any:
+        """options: more browser.new_context() settings, e.g. java_script_enabled=False."""
+        settings: dict[str, Any] = {
+            "viewport": PHONE,
+            "screen": PHONE,
             # Desktop emulation at phone width: mobile emulation may zoom out to fit wide
             # content, which would hide the sideways scrolling the tests look for.
-            is_mobile=False,
-            locale="en-GB",
-            bypass_csp=True,
-        )
+            "is_mobile": False,
+            "locale": "en-GB",
+            "bypass_csp": True,
+        }
+        settings.update(options)
+        context = browser.new_context(**settings)
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()
@@ -130,6 +135,21 @@ def live_server(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     The server is made first so that its port is known: "Leave this site" (EXIT_URL) then
     points at /healthz on this same server, so no test ever leaves the machine.
     """
+    # A policy pack first (/policy and the home pages need one), as `make run` does. The
+    # suite's own fixture pack, known to be sound, rather than the demo's (packs/), which
+    # is still being written and translated.
+    yield from _serve(database_url, monkeypatch, TEST_PACK)
+
+
+@pytest.fixture
+def demo_server(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveServer]:
+    """As live_server, but with the demo organisation's policy pack (packs/harbour-lane), as
+    `make run` loads it: its agencies (gp, police…), kinds of information (health,
+    contact-details…) and its policy text in all ten languages plus easy read."""
+    yield from _serve(database_url, monkeypatch, DEMO_PACK)
+
+
+def _serve(database_url: str, monkeypatch: pytest.MonkeyPatch, pack: Path) -> Iterator[LiveServer]:
     from portal.cli import load_demo_data
     from portal.policy.services import load_pack
 
@@ -141,11 +161,9 @@ def live_server(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     exit_url = f"{base_url}/healthz"
     app = make_test_app(database_url, WTF_CSRF_ENABLED=True, EXIT_URL=exit_url)
     with app.app_context(), monkeypatch.context() as patch:
-        # A policy pack first (/policy and the home pages need one), as `make run` does. The
-        # suite's own fixture pack, known to be sound, rather than the demo's (packs/), which
-        # is still being written and translated.
-        loaded = load_pack(TEST_PACK)
-        assert not loaded.problems, f"the test policy pack {TEST_PACK} has problems: {loaded.problems}"
+        loaded = load_pack(pack)
+        assert not loaded.problems, f"the policy pack {pack} has problems: {loaded.problems}"
+        db.session.commit()
         patch.setattr("portal.accounts.passwords.hash_password", _hash_once)
         load_demo_data()
         db.session.commit()

@@ -8,15 +8,19 @@ every page that has something wrong, not only the first.
 from __future__ import annotations
 
 import json
+import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import axe_playwright_python
-from playwright.sync_api import Page
+from babel.support import NullTranslations, Translations
+from playwright.sync_api import Locator, Page
 
 from portal.cli import DEMO_PASSWORD
+from tests.conftest import DEMO_PACK, ROOT
 
 # axe-core as bundled by axe-playwright-python (4.12.1 with 0.1.8).
 AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text("utf-8")
@@ -40,8 +44,21 @@ async (options) => {
 }
 """
 
-# What <html> must say for each language the tests use: (lang, dir).
-HTML_LANG = {"en": ("en-GB", "ltr"), "ar": ("ar", "rtl"), "pl": ("pl", "ltr")}
+# What <html> must say for each language the tests use: (lang, dir). Written out here, not
+# read from portal.i18n, so that a wrong tag or direction in the app is caught.
+HTML_LANG = {
+    "en": ("en-GB", "ltr"),
+    "cy": ("cy", "ltr"),
+    "pl": ("pl", "ltr"),
+    "ro": ("ro", "ltr"),
+    "uk": ("uk", "ltr"),
+    "so": ("so", "ltr"),
+    "ar": ("ar", "rtl"),
+    "ur": ("ur", "rtl"),
+    "bn": ("bn", "ltr"),
+    "pa": ("pa-Guru", "ltr"),  # Punjabi in Gurmukhi script
+}
+UI_LANGUAGES = tuple(HTML_LANG)  # the ten the footer switcher offers
 
 ACCOUNTS = {
     "sam": "sam@example.org",
@@ -74,6 +91,16 @@ def submit(page: Page, button_selector: str) -> int | None:
     return response.status if response is not None else None
 
 
+def follow(page: Page, link: str | Locator) -> int | None:
+    """Click a link (a selector, or a locator for exactly one link) and wait for the page it
+    leads to; return its HTTP status."""
+    target = page.locator(link) if isinstance(link, str) else link
+    with page.expect_navigation() as navigation:
+        target.click()
+    response = navigation.value
+    return response.status if response is not None else None
+
+
 def submit_main_form(page: Page) -> int | None:
     """Submit the page's one POST form in <main> (sign-in, activation, password, new person…)."""
     return submit(page, "main form[method=post] button[type=submit]")
@@ -101,6 +128,25 @@ def choose_language(page: Page, code: str) -> None:
 def sign_out(page: Page) -> None:
     submit(page, "nav form[action$='/sign-out'] button[type=submit]")
     assert urlsplit(page.url).path == "/sign-in"
+
+
+@cache
+def _catalog(language: str) -> NullTranslations:
+    return Translations.load(str(ROOT / "translations"), [language])
+
+
+def ui_text(language: str, message: str) -> str:
+    """The app's own words for `message` in `language`, from its compiled catalog (English
+    where a string is not translated yet, as the app itself shows it)."""
+    if language == "en":
+        return message
+    return _catalog(language).gettext(message)
+
+
+@cache
+def demo_labels(language: str) -> dict[str, Any]:
+    """packs/harbour-lane/text/<language>/labels.toml: agency, kind and circumstance names."""
+    return tomllib.loads((DEMO_PACK / "text" / language / "labels.toml").read_text("utf-8"))
 
 
 @dataclass

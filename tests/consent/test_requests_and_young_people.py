@@ -124,3 +124,11 @@ def test_a_refusal_that_was_never_a_yes_prompts_nothing(app: Flask, world: World
 
     with app.app_context():
         assert db.session.scalars(select(AgencyNotice)).first() is None
+
+
+def test_the_question_is_on_the_persons_home_page(app: Flask, world: World) -> None:
+    person = app.test_client()
+    sign_in_as(person, world.sam)
+    home = person.get("/home").get_data(as_text=True)
+    assert "We have a question for you" in home
+    assert f'href="/consent/requests/{_request_id(app)}"' in home
