@@ -98,8 +98,12 @@ def record_change(
     if not wanted:
         raise ConsentError("nothing to record")
     agencies, kinds = pairs_in_pack()
-    for agency, information_kind in wanted:
-        if agency not in agencies or information_kind not in kinds:
+    before = decisions_in_force(person)
+    for (agency, information_kind), item in wanted.items():
+        # Withdrawing is always possible (CON-6), even for an agency or kind a newer policy
+        # version no longer lists; anything else must be in the policy in force.
+        withdrawing_old = item.choice == Choice.NO and (agency, information_kind) in before
+        if (agency not in agencies or information_kind not in kinds) and not withdrawing_old:
             raise ConsentError(f"unknown agency or kind of information: {agency}/{information_kind}")
     if method == Method.VERBAL:
         if not version.settings["consent"]["verbal_allowed"]:
@@ -110,7 +114,6 @@ def record_change(
         raise ConsentError("only staff enter consent given on paper, by email or verbally")
     now = now or utcnow()
     review_due = add_months(local_today(now), version.settings["consent"]["review_months"])
-    before = decisions_in_force(person)
     change = ConsentChange(
         reference=new_reference(), person_id=person.id, acted_by_id=by.id, acted_as=acted_as(by),
         method=method, witness=witness or None, signed_name=signed_name, kind=kind,

@@ -178,3 +178,20 @@ def test_the_check_agrees_with_the_latest_in_force_decision(app: Flask, world: W
                 assert result.answer == choice
         savepoint.rollback()
         db.session.rollback()
+
+
+def test_a_yes_for_an_agency_a_new_policy_dropped_can_still_be_withdrawn(app: Flask, world: World) -> None:
+    """CON-6: withdrawal always works, even when the policy in force no longer lists the agency."""
+    from tests.conftest import DEMO_PACK
+    from portal.policy.services import load_pack
+
+    with app.app_context():
+        load_pack(DEMO_PACK)  # has no health visitor; the world's yes was for one
+        db.session.commit()
+    client = app.test_client()
+    sign_in_as(client, world.sam)
+    assert "/consent/done/" in client.post("/consent/stop").headers["Location"]
+    with app.app_context():
+        person = db.session.get(Person, world.sam_person.id)
+        assert person is not None
+        assert services.check(person, "health-visitor", "parenting").answer == Choice.NO
