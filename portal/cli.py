@@ -149,6 +149,47 @@ def init_app(app: Flask) -> None:
         if delivery.retrying or delivery.failed:
             click.echo(f"Not sent, will retry: {delivery.retrying}. Given up: {delivery.failed}.")
 
+    @app.cli.group("audit")
+    def audit_group() -> None:
+        """The tamper-evident audit trail (SEC-2)."""
+
+    @audit_group.command("verify")
+    @click.option("--expect-head", default="",
+                  help="A head hash kept elsewhere earlier; it must still be in the chain.")
+    def audit_verify(expect_head: str) -> None:
+        """Check every event's hash and link; name the first broken event. Exit 1 if broken."""
+        from portal.audit.chain import verify
+
+        result = verify(db.session)
+        if not result.ok:
+            click.echo(f"BROKEN at event {result.first_broken_id}: {result.reason}. "
+                       f"{result.checked} events before it are sound.")
+            raise SystemExit(1)
+        if expect_head:
+            from sqlalchemy import select as select_
+
+            from portal.audit.models import AuditEvent
+
+            known = db.session.scalars(select_(AuditEvent.id).where(AuditEvent.hash == expect_head)).first()
+            if known is None:
+                click.echo("BROKEN: the head hash you kept is not in the chain: "
+                           "events were removed or rewritten.")
+                raise SystemExit(1)
+        click.echo(f"The audit trail is sound: {result.checked} events. Head: {result.head}")
+
+    @audit_group.command("head")
+    def audit_head() -> None:
+        """Print the latest event's id and hash, to keep somewhere the database can't change."""
+        from sqlalchemy import select as select_
+
+        from portal.audit.models import AuditEvent
+
+        latest = db.session.scalars(select_(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
+        if latest is None:
+            click.echo("The audit trail is empty.")
+            return
+        click.echo(f"{latest.id} {latest.hash} {latest.occurred_at.isoformat()}")
+
     @app.cli.command("create-admin")
     @click.option("--email", required=True)
     @click.option("--name", required=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, UTCDateTime, append_only, utcnow
@@ -32,4 +32,10 @@ class AuditEvent(Base):
     # In what capacity: self, advocate (for the person), staff, or system.
     acted_as: Mapped[str] = mapped_column(String(20))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The hash chain (portal.audit.chain): the previous event's hash, and this one's. No two
+    # events may follow the same one, so a forked chain is refused by the database itself.
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("uq_audit_events_prev_hash", "prev_hash", unique=True),)
 

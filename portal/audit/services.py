@@ -8,7 +8,9 @@ from flask import has_request_context
 from flask_login import current_user
 
 from portal.accounts.models import Account, Role
+from portal.audit import chain
 from portal.audit.models import AuditEvent
+from portal.db import utcnow
 from portal.extensions import db
 from portal.people.models import Person
 
@@ -48,13 +50,18 @@ def record_event(
             raise ValueError(f"audit details may not hold {key!r}")
     if actor is None and not system:
         actor = _signed_in_account()
-    event = AuditEvent(
-        kind=kind,
-        actor_id=actor.id if actor else None,
-        person_id=person.id if person else None,
-        acted_as=_acting_capacity(actor, person),
-        details=details,
-    )
-    db.session.add(event)
-    db.session.flush()
+    session = db.session
+    session.flush()  # earlier events of this transaction first, so they are chained before this one
+    fields: dict[str, Any] = {
+        "occurred_at": utcnow(),
+        "kind": kind,
+        "actor_id": actor.id if actor else None,
+        "person_id": person.id if person else None,
+        "acted_as": _acting_capacity(actor, person),
+        "details": details,
+    }
+    prev_hash = chain.lock_and_get_last_hash(session)
+    event = AuditEvent(**fields, prev_hash=prev_hash, hash=chain.event_hash(prev_hash=prev_hash, **fields))
+    session.add(event)
+    session.flush()
     return event
