@@ -31,9 +31,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     check_catalogs(app)
 
     from portal.accounts.views import bp as accounts_bp
+    from portal.advocates.staff_views import bp as staff_advocates_bp
+    from portal.advocates.views import bp as advocates_bp
+    from portal.bookings.staff_views import bp as staff_bookings_bp
+    from portal.bookings.views import bp as bookings_bp
     from portal.consent.staff_views import bp as staff_consent_bp
     from portal.consent.views import bp as consent_bp
     from portal.contact.views import bp as contact_bp
+    from portal.disclosures.staff_views import bp as staff_disclosures_bp
+    from portal.disclosures.views import bp as disclosures_bp
     from portal.home.views import bp as home_bp
     from portal.policy.views import bp as policy_bp
     from portal.staff.views import bp as staff_bp
@@ -45,6 +51,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(staff_consent_bp)
     app.register_blueprint(contact_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(advocates_bp)
+    app.register_blueprint(staff_advocates_bp)
+    app.register_blueprint(bookings_bp)
+    app.register_blueprint(staff_bookings_bp)
+    app.register_blueprint(disclosures_bp)
+    app.register_blueprint(staff_disclosures_bp)
 
     from portal import cli
 

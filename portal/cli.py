@@ -59,7 +59,7 @@ def load_demo_data() -> bool:
     account("morgan@example.org", "Morgan", Role.MANAGER)
     account("admin@example.org", "Ash", Role.ADMINISTRATOR)
     session.add(AdvocateLink(advocate_id=alex.id, person_id=sam.id, relationship_label="Sister",
-                             basis="Invited by the person", may_book=True))
+                             basis="invited-by-person", may_book=True))
     session.flush()
     record_event("demo.loaded", system=True)
     return True

@@ -203,7 +203,7 @@ def _make_world() -> World:
     other = add_account("robin@example.org", Role.SERVICE_USER, person=other_person)
     alex = add_account("alex@example.org", Role.ADVOCATE)
     db.session.add(AdvocateLink(advocate_id=alex.id, person_id=sam_person.id,
-                                relationship_label="Sister", basis="Invited by the person"))
+                                relationship_label="Sister", basis="invited-by-person"))
     world = World(
         sam=sam, sam_person=sam_person, alex=alex,
         jo=add_account("jo@example.org", Role.STAFF),

@@ -121,9 +121,8 @@ class AgencyNotice(Base):
     """A prompt for staff to tell an outside agency that the person has withdrawn or narrowed
     their consent, tracked until someone marks it done (issue 4, CON-6).
 
-    Raised whenever a *yes* for an agency becomes *no* or *ask me each time*: until the
-    disclosure register can say whether anything was ever sent, the portal errs on the side
-    of telling."""
+    Raised when a *yes* for an agency becomes *no* or *ask me each time* and the disclosure
+    register shows something was shared with that agency about the person (issue 7)."""
 
     __tablename__ = "agency_notices"
 

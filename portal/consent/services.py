@@ -131,7 +131,10 @@ def record_change(
     narrowed = sorted({agency for (agency, kind), item in wanted.items()
                        if item.choice != Choice.YES and (agency, kind) in before
                        and before[(agency, kind)].choice == Choice.YES})
-    for agency in narrowed:
+    # Only agencies the disclosure register shows we shared something with need telling.
+    from portal.disclosures.services import shared_with_before  # the register builds on consent
+
+    for agency in (a for a in narrowed if shared_with_before(person, a)):
         db.session.add(AgencyNotice(person_id=person.id, agency=agency, change_id=change.id, created_at=now))
     db.session.flush()
     record_event("consent.changed", actor=by, person=person, reference=change.reference,

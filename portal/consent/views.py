@@ -108,7 +108,9 @@ def _acting() -> Acting:
     may_change = True
     if account.role == Role.ADVOCATE:
         link = link_for(account, person)
-        may_change = bool(link and link.may_decide_consent)
+        if link is None or not link.may_read:
+            abort(403)  # the person has narrowed what this advocate may see
+        may_change = link.may_decide_consent
     return Acting(account, person, may_change)
 
 

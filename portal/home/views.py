@@ -1,4 +1,4 @@
-"""Landing, each role's home, the people-side "coming soon" pages, choosing whom an
+"""Landing, each role's home, choosing whom an
 advocate helps, the language switch and the health check."""
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import text
 from werkzeug.wrappers import Response
@@ -29,7 +28,7 @@ from portal.i18n import is_supported
 from portal.notifications.reminders import review_dates_due
 from portal.people import services as people
 from portal.policy import services as policy
-from portal.security import ALL_SIGNED_IN, PEOPLE, allow, public, safe_next, signed_in_account
+from portal.security import ALL_SIGNED_IN, allow, public, safe_next, signed_in_account
 
 bp = Blueprint("home", __name__, template_folder="templates")
 
@@ -61,18 +60,6 @@ def home() -> str | Response:
     return render_template("home/person.html", person=person,
                            needs_policy=policy.needs_acknowledgement(person), review_due=review_due,
                            questions=consent.open_requests(person))
-
-
-# Pages the later capabilities fill in. Each says so plainly rather than 404.
-COMING_SOON = {
-    "bookings": _l("See your file"),
-}
-
-
-@bp.route("/bookings")
-@allow(PEOPLE)
-def bookings() -> str:
-    return render_template("home/coming_soon.html", heading=COMING_SOON["bookings"])
 
 
 @bp.route("/helping", methods=["POST"])

@@ -50,6 +50,18 @@ class AdvocateLink(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Issue 6 (portal/advocates): the person's recorded authority to ask for a copy of their
+    # records on their behalf; off unless granted.
+    may_request_records: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Staff links: what the basis rests on, and when staff must look at it again.
+    basis_details: Mapped[str | None] = mapped_column(String(500))
+    review_date: Mapped[date | None]
+    # Who granted it: the person (by invitation) or the worker who recorded the basis.
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    # A safeguarding suspension: the reason is for staff only, never shown to the advocate.
+    suspended_reason: Mapped[str | None] = mapped_column(String(500))
+    suspended_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
 
     advocate: Mapped[Account] = relationship(foreign_keys=[advocate_id])
     person: Mapped[Person] = relationship(foreign_keys=[person_id])

@@ -23,6 +23,7 @@ from portal.accounts.models import Account, ActivationCode, Role
 from portal.audit.services import record_event
 from portal.contact.views import staff_summary
 from portal.db import utcnow
+from portal.disclosures import services as disclosures
 from portal.extensions import db
 from portal.i18n import BY_CODE
 from portal.people import services as people
@@ -56,6 +57,8 @@ def home() -> str:
         "staff/home.html", account=account, volunteers=volunteers, version=version,
         confirmed=version is None or policy.staff_has_confirmed(account, version),
         not_confirmed=not_confirmed,
+        # DIS-2: shares without consent waiting for this approver (volunteers open no records).
+        disclosures_waiting=disclosures.waiting_for(account) if account.role != Role.VOLUNTEER else [],
     )
 
 

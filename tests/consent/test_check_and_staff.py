@@ -182,8 +182,8 @@ def test_the_check_agrees_with_the_latest_in_force_decision(app: Flask, world: W
 
 def test_a_yes_for_an_agency_a_new_policy_dropped_can_still_be_withdrawn(app: Flask, world: World) -> None:
     """CON-6: withdrawal always works, even when the policy in force no longer lists the agency."""
-    from tests.conftest import DEMO_PACK
     from portal.policy.services import load_pack
+    from tests.conftest import DEMO_PACK
 
     with app.app_context():
         load_pack(DEMO_PACK)  # has no health visitor; the world's yes was for one

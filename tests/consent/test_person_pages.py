@@ -184,3 +184,16 @@ def test_home_links_to_consent(app: Flask, world: World) -> None:
     client = app.test_client()
     sign_in_as(client, world.sam)
     assert re.search(r'href="/consent"', client.get("/home").get_data(as_text=True))
+
+
+def test_an_advocate_whose_reading_right_is_removed_sees_nothing(app: Flask, world: World) -> None:
+    advocate = app.test_client()
+    sign_in_as(advocate, world.alex)
+    advocate.post("/helping", data={"person": world.sam_person.reference})
+    assert advocate.get("/consent").status_code == 200
+    with app.app_context():
+        link = db.session.scalars(select(AdvocateLink)).one()
+        link.may_read = False
+        db.session.commit()
+    assert advocate.get("/consent").status_code == 403
+    assert advocate.get("/consent/history").status_code == 403

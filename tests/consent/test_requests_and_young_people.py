@@ -93,6 +93,16 @@ def test_an_under_16s_own_yes_counts_only_after_a_competence_assessment(app: Fla
 
 
 def test_narrowing_consent_prompts_staff_to_tell_the_agency_until_done(app: Flask, world: World) -> None:
+    # Only an agency the register shows we shared something with needs telling (issue 7).
+    from portal.accounts.models import Account
+    from portal.disclosures.services import record_disclosure
+
+    with app.app_context():
+        sam_person, jo = db.session.get(Person, world.sam_person.id), db.session.get(Account, world.jo.id)
+        assert sam_person and jo
+        record_disclosure(sam_person, agency="health-visitor", kinds=["parenting"], purpose="Visit",
+                          channel="post", by=jo)
+        db.session.commit()
     person = app.test_client()
     sign_in_as(person, world.sam)
     person.post("/consent/stop")  # the world's yes to the health visitor becomes a no
