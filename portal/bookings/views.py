@@ -8,7 +8,6 @@ one POST that holds its slot. Works without JavaScript: every step is a plain fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, session, url_for
@@ -16,40 +15,21 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from portal.accounts.models import Account, Role
 from portal.bookings import services
 from portal.bookings.forms import DECLINE_LABELS, DayForm, NeedsForm, SendForm, TimeForm
 from portal.bookings.models import BookingStatus, FileAccessBooking
 from portal.i18n import format_local_date, organisation_zone
-from portal.people.models import Person
-from portal.people.services import link_for, person_in_view
-from portal.security import PEOPLE, allow, signed_in_account
+from portal.people.acting import Acting, acting_for
+from portal.security import PEOPLE, allow
 
 bp = Blueprint("bookings", __name__, url_prefix="/bookings", template_folder="templates")
 
 DRAFT = "booking_draft"
 
 
-@dataclass(frozen=True)
-class Acting:
-    account: Account
-    person: Person
-    may_change: bool
-
-
 def _acting() -> Acting:
-    """The person themselves, or an advocate for them; an advocate may ask for or change a
-    booking only if their link allows booking (000 §4.3a)."""
-    account = signed_in_account()
-    person = person_in_view(account)
-    if person is None:
-        flash(_("Choose who you are helping first."), "info")
-        abort(redirect(url_for("home.home")))
-    may_change = True
-    if account.role == Role.ADVOCATE:
-        link = link_for(account, person)
-        may_change = bool(link and link.may_book)
-    return Acting(account, person, may_change)
+    """An advocate may ask for or change a booking only if their link allows booking."""
+    return acting_for("book")
 
 
 def _changer() -> Acting:

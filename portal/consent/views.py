@@ -7,8 +7,6 @@ one signed change with a reference and a receipt.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import (
     Blueprint,
     abort,
@@ -29,15 +27,13 @@ from wtforms import BooleanField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from portal.accounts.models import Account, Role
 from portal.consent import receipts, services
 from portal.consent.models import Choice, ConsentChange, ConsentDecision
 from portal.extensions import db
 from portal.i18n import current_language
-from portal.people.models import Person
-from portal.people.services import link_for, person_in_view
+from portal.people.acting import Acting, acting_for
 from portal.policy import services as policy
-from portal.security import PEOPLE, allow, signed_in_account
+from portal.security import PEOPLE, allow
 
 bp = Blueprint("consent", __name__, url_prefix="/consent", template_folder="templates")
 
@@ -89,29 +85,8 @@ class SignForm(FlaskForm):
     )
 
 
-@dataclass(frozen=True)
-class Acting:
-    account: Account
-    person: Person
-    may_change: bool
-
-
 def _acting() -> Acting:
-    """Whose consent this page is about, and whether the signed-in account may change it:
-    the person themselves, or an advocate whose link allows it (000 §4.3a)."""
-    account = signed_in_account()
-    person = person_in_view(account)
-    if person is None:
-        # An advocate who has not chosen whom they are helping: ask them first.
-        flash(_("Choose who you are helping first."), "info")
-        abort(redirect(url_for("home.home")))
-    may_change = True
-    if account.role == Role.ADVOCATE:
-        link = link_for(account, person)
-        if link is None or not link.may_read:
-            abort(403)  # the person has narrowed what this advocate may see
-        may_change = link.may_decide_consent
-    return Acting(account, person, may_change)
+    return acting_for("decide_consent")
 
 
 def names_in_language() -> tuple[dict[str, str], dict[str, str]]:

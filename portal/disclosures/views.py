@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, abort, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -16,6 +15,7 @@ from portal.disclosures import services
 from portal.disclosures.forms import CHANNEL_LABELS
 from portal.disclosures.models import Basis
 from portal.i18n import current_language
+from portal.people.acting import acting_for
 from portal.people.models import Person
 from portal.people.services import link_for, person_in_view
 from portal.security import PEOPLE, allow, signed_in_account
@@ -48,14 +48,10 @@ def _template_helpers() -> dict[str, Any]:
 @bp.route("")
 @allow(PEOPLE)
 def shared() -> str | Response:
-    account = signed_in_account()
-    person = person_in_view(account)
-    if person is None:
-        # An advocate who has not chosen whom they are helping: ask them first.
-        flash(_("Choose who you are helping first."), "info")
-        return redirect(url_for("home.home"))
-    if not _may_see(account, person):
+    acting = acting_for("see_disclosures")
+    if not acting.may_change:
         abort(403)
+    account, person = acting.account, acting.person
     agencies, kinds = names_in_language()
     return render_template(
         "disclosures/shared.html", person=person, helping=account.role == Role.ADVOCATE,
