@@ -9,6 +9,7 @@ Where /usr/bin/chromium is missing every test here is skipped with a reason that
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -42,6 +43,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """No chromium: skip this folder's tests, visibly (-ra prints the reason)."""
     if CHROMIUM.exists():
         return
+    if os.environ.get("PORTAL_REQUIRE_BROWSER"):
+        # CI sets this: there a skipped browser test would hide a broken set-up.
+        raise pytest.UsageError(NO_CHROMIUM + " and PORTAL_REQUIRE_BROWSER is set")
     skip = pytest.mark.skip(reason=NO_CHROMIUM)
     for item in items:
         if HERE in Path(item.path).resolve().parents:
