@@ -335,8 +335,10 @@ def accept(code_text: str, *, account: Account | None, email: str | None) -> Acc
     activation_code = None
     new_account = account is None or account.password_hash is None
     if account is None:
+        # No saved language: the one the helper chose on this device applies, not the
+        # helped person's (they may read different languages).
         account = Account(role=Role.ADVOCATE, email=invitation.email, display_name=invitation.name,
-                          language=person.preferred_language)
+                          language=None)
         db.session.add(account)
         db.session.flush()
         record_event("account.created", system=True, account_id=account.id, role=Role.ADVOCATE.value)
