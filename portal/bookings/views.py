@@ -265,8 +265,11 @@ def calendar(reference: str) -> Response:
 @bp.route("/copy", methods=["GET", "POST"])
 @allow(PEOPLE)
 def copy() -> str | Response:
-    """Ask for a copy of everything we have written about them (REC-1)."""
-    acting = _changer()
+    """Ask for a copy of everything we have written about them (REC-1). An advocate may ask
+    only with the person's recorded authority (issue 6; ICO: a third party needs it)."""
+    acting = acting_for("request_records")
+    if not acting.may_change:
+        abort(403)
     form = SendForm()
     if form.validate_on_submit():
         services.request_copy(acting.person, by=acting.account)

@@ -230,3 +230,21 @@ def test_asking_for_records_needs_the_persons_recorded_authority(app: Flask, wor
     with app.app_context():
         assert not services.may_request_records(db.session.get(AdvocateLink, link_id))
         assert not services.may_request_records(None)
+
+
+def test_an_advocate_asks_for_a_copy_of_records_only_with_the_persons_authority(app, world) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.people.models import AdvocateLink
+    from tests.conftest import sign_in_as
+
+    advocate = app.test_client()
+    sign_in_as(advocate, world.alex)
+    advocate.post("/helping", data={"person": world.sam_person.reference})
+    assert advocate.get("/bookings/copy").status_code == 403
+    with app.app_context():
+        link = db.session.scalars(select(AdvocateLink)).one()
+        link.may_request_records = True
+        db.session.commit()
+    assert advocate.get("/bookings/copy").status_code == 200
