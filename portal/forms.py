@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
-from wtforms.validators import ValidationError
+from wtforms.validators import Length, ValidationError
 
 
 class DayMonthYearField(StringField):
@@ -40,3 +40,8 @@ class DayMonthYearField(StringField):
 def not_in_future(_form: Any, field: Any) -> None:
     if field.data and field.data > date.today():
         raise ValidationError(str(_l("The date must be today or in the past.")))
+
+
+def at_most(count: int) -> Length:
+    """A length limit with our own translated message (WTForms' own is English only)."""
+    return Length(max=count, message=_l("That is too long. Use %(max)d characters or fewer."))

@@ -3,10 +3,7 @@ passwords and ending sessions. Views call these; tests call them most."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,12 +14,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from portal.accounts.models import Account, ActivationCode, Role, SignInThrottle
 from portal.accounts.passwords import hash_password, verify_password
 from portal.audit.services import record_event
+from portal.codes import CODE_LENGTH, keyed_digest, random_code
 from portal.db import utcnow
 from portal.extensions import db
-
-# Unambiguous letters and digits: no 0/O, 1/I/L, so a code read aloud or off paper works.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 12  # about 59 bits
 
 
 def normalise_email(value: str) -> str:
@@ -84,17 +78,12 @@ def sign_in_name_taken(*, email: str | None, phone: str | None, username: str | 
 # --- the per-account throttle -------------------------------------------------------------
 
 
-def _keyed_digest(text: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
-
-
 def _throttle_key(account: Account | None, name: str) -> str:
     # Per account, so rotating between someone's email, phone and username gains nothing;
     # per sign-in name where there is no account, so no one learns which names exist.
     if account is not None:
-        return _keyed_digest(f"account:{account.id}")
-    return _keyed_digest(f"name:{name.strip().lower()}")
+        return keyed_digest(f"account:{account.id}")
+    return keyed_digest(f"name:{name.strip().lower()}")
 
 
 def _wait_for(key: str, now: datetime) -> timedelta | None:
@@ -182,12 +171,12 @@ def issue_activation_code(account: Account, *, by: Account | None) -> str:
         )
         .values(revoked_at=now)
     )
-    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    code = random_code()
     days = current_app.config["ACTIVATION_CODE_DAYS"]
     db.session.add(
         ActivationCode(
             account_id=account.id,
-            code_digest=_keyed_digest(f"activation:{code}"),
+            code_digest=keyed_digest(f"activation:{code}"),
             created_at=now,
             expires_at=now + timedelta(days=days),
             created_by_id=by.id if by else None,
@@ -206,7 +195,7 @@ def find_activation(code_text: str, *, now: datetime | None = None) -> Activatio
         return None
     row = db.session.scalars(
         select(ActivationCode).where(
-            ActivationCode.code_digest == _keyed_digest(f"activation:{code}")
+            ActivationCode.code_digest == keyed_digest(f"activation:{code}")
         )
     ).first()
     if row is None or row.used_at or row.revoked_at or row.expires_at <= now:

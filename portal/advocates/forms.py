@@ -8,12 +8,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Optional, ValidationError
 
 from portal.advocates.services import STAFF_BASES, Grant
-from portal.forms import DayMonthYearField
-
-_TOO_LONG = _l("That is too long. Use %(max)d characters or fewer.")
+from portal.forms import DayMonthYearField, at_most
 
 PERMISSION_LABELS = {
     "may_read": _l("Read our policy and your choices about sharing"),
@@ -54,16 +52,16 @@ class PermissionsForm(FlaskForm):
 class InviteForm(PermissionsForm):
     name = StringField(_l("Their name"),
                        validators=[DataRequired(_l("Enter their name.")),
-                                   Length(max=120, message=_TOO_LONG)])
+                                   at_most(120)])
     relationship_label = StringField(
         _l("How do you know them?"),
         validators=[DataRequired(_l("Say how you know them, for example ‘my sister’.")),
-                    Length(max=100, message=_TOO_LONG)])
+                    at_most(100)])
     email = EmailField(
         _l("Their email address"),
         validators=[DataRequired(_l("Enter their email address.")),
                     Email(_l("Enter an email address like name@example.org.")),
-                    Length(max=254, message=_TOO_LONG)])
+                    at_most(254)])
 
 
 class PressureForm(FlaskForm):
@@ -78,18 +76,18 @@ class PressureForm(FlaskForm):
 class NeverLinkForm(FlaskForm):
     name = StringField(_l("Their name"),
                        validators=[DataRequired(_l("Enter their name.")),
-                                   Length(max=120, message=_TOO_LONG)])
+                                   at_most(120)])
     email = EmailField(_l("Their email address, if you know it (optional)"),
                        validators=[Optional(),
                                    Email(_l("Enter an email address like name@example.org.")),
-                                   Length(max=254, message=_TOO_LONG)])
+                                   at_most(254)])
 
 
 class AcceptForm(FlaskForm):
     code = StringField(_l("Your invitation code"),
                        validators=[DataRequired(_l("Enter the code you were given."))])
     email = EmailField(_l("Your email address"),
-                       validators=[Optional(), Length(max=254, message=_TOO_LONG)])
+                       validators=[Optional(), at_most(254)])
 
 
 class StaffLinkForm(PermissionsForm):
@@ -97,11 +95,11 @@ class StaffLinkForm(PermissionsForm):
         _l("The advocate's email address"),
         validators=[DataRequired(_l("Enter the advocate's email address.")),
                     Email(_l("Enter an email address like name@example.org.")),
-                    Length(max=254, message=_TOO_LONG)])
+                    at_most(254)])
     relationship_label = StringField(
         _l("Who they are to the person"),
         validators=[DataRequired(_l("Say who they are to the person, for example ‘daughter’.")),
-                    Length(max=100, message=_TOO_LONG)])
+                    at_most(100)])
     basis = RadioField(
         _l("On what basis may they act?"),
         choices=[SelectChoice(basis, BASIS_LABELS[basis]) for basis in STAFF_BASES],
@@ -110,7 +108,7 @@ class StaffLinkForm(PermissionsForm):
     )
     basis_details = StringField(
         _l("Details (document reference, who assessed and when)"),
-        validators=[Length(max=500, message=_TOO_LONG)])
+        validators=[at_most(500)])
     review_date = DayMonthYearField(_l("Review by"),
                                     validators=[DataRequired(_l("Enter the date to review it by."))])
 
@@ -129,4 +127,4 @@ class SuspendForm(FlaskForm):
     reason = StringField(
         _l("Why are you suspending it? (Staff only: the advocate never sees this.)"),
         validators=[DataRequired(_l("Say why you are suspending it.")),
-                    Length(max=500, message=_TOO_LONG)])
+                    at_most(500)])

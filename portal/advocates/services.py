@@ -8,27 +8,18 @@ change here takes effect on the advocate's very next request.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select, update
 
 from portal.accounts.models import Account, Role
-from portal.accounts.services import (
-    CODE_ALPHABET,
-    CODE_LENGTH,
-    issue_activation_code,
-    normalise_code,
-    normalise_email,
-)
+from portal.accounts.services import issue_activation_code, normalise_code, normalise_email
 from portal.advocates.models import AdvocateInvitation, NeverLink, SafeguardingAlert
 from portal.audit.models import AuditEvent
 from portal.audit.services import record_event
+from portal.codes import CODE_LENGTH, keyed_digest, random_code
 from portal.db import utcnow
 from portal.extensions import db
 from portal.people.models import AdvocateLink, Person
@@ -192,8 +183,7 @@ def is_never_linked(person: Person, *, email: str | None, name: str | None = Non
 
 
 def _digest(code: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"advocate-invitation:{code}".encode(), hashlib.sha256).hexdigest()
+    return keyed_digest(f"advocate-invitation:{code}")
 
 
 @dataclass(frozen=True)
@@ -217,7 +207,7 @@ def invite(person: Person, *, email: str, name: str, relationship_label: str, gr
                AdvocateInvitation.accepted_at.is_(None), AdvocateInvitation.cancelled_at.is_(None))
         .values(cancelled_at=now)
     )
-    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    code = random_code()
     invitation = AdvocateInvitation(
         person_id=person.id, email=email, name=name.strip(),
         relationship_label=relationship_label.strip(), code_digest=_digest(code),

@@ -8,12 +8,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Optional, Regexp, ValidationError
 
 from portal.bookings.models import DeclineReason
-from portal.forms import DayMonthYearField
+from portal.forms import DayMonthYearField, at_most
 
-_TOO_LONG = _l("That is too long. Use %(max)d characters or fewer.")
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
 
 # Shown to the person, in their language, when staff can't confirm a time.
@@ -43,7 +42,7 @@ class NeedsForm(FlaskForm):
                              validators=[DataRequired(_l("Say if you need an interpreter."))],
                              invalid_choice_message=_l("Say if you need an interpreter."))
     interpreter_language = StringField(_l("If yes, which language?"),
-                                       validators=[Length(max=60, message=_TOO_LONG)])
+                                       validators=[at_most(60)])
     advocate_coming = RadioField(_l("Will someone come with you to help, like an advocate?"), choices=YES_NO,
                                  validators=[DataRequired(_l("Say if someone will come with you."))],
                                  invalid_choice_message=_l("Say if someone will come with you."))
@@ -52,7 +51,7 @@ class NeedsForm(FlaskForm):
                                    invalid_choice_message=_l("Say if you would like a copy."))
     access_needs = TextAreaField(_l("Is there anything we can do to make the visit easier for you? "
                                     "(optional)"),
-                                 validators=[Optional(), Length(max=500, message=_TOO_LONG)])
+                                 validators=[Optional(), at_most(500)])
 
     def validate_interpreter_language(self, field: Any) -> None:
         if self.interpreter.data == "yes" and not (field.data or "").strip():
@@ -86,7 +85,7 @@ class MoveForm(FlaskForm):
                                     Regexp(r"^\d{1,2}:\d{2}$", message=_l("Enter the time like 14:30."))])
     reason = StringField(_l("Why it is moving"),
                          validators=[DataRequired(_l("Say why it is moving.")),
-                                     Length(max=300, message=_TOO_LONG)])
+                                     at_most(300)])
 
 
 class ExtendForm(FlaskForm):
@@ -96,7 +95,7 @@ class ExtendForm(FlaskForm):
                         invalid_choice_message=_l("Choose how long."))
     reason = StringField(_l("Why (they will be told)"),
                          validators=[DataRequired(_l("Say why: they will be told.")),
-                                     Length(max=500, message=_TOO_LONG)])
+                                     at_most(500)])
 
 
 _RANGES = r"^\s*(\d{2}:\d{2}-\d{2}:\d{2}(\s*,\s*\d{2}:\d{2}-\d{2}:\d{2})*)?\s*$"

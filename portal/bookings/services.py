@@ -12,18 +12,15 @@ wall clock (``organisation_zone``).
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Account, Role
-from portal.accounts.services import CODE_ALPHABET
 from portal.audit.services import record_event
 from portal.bookings.models import (
     ACTIVE,
@@ -33,6 +30,7 @@ from portal.bookings.models import (
     SubjectAccessRequest,
     SupervisorHours,
 )
+from portal.codes import new_reference
 from portal.consent.services import acted_as, add_months, local_today
 from portal.db import utcnow
 from portal.extensions import db
@@ -279,13 +277,6 @@ def _check_slot(starts_at: datetime, *, now: datetime, ignore: int | None = None
 # --- asking, changing, cancelling (the person's side) -------------------------------------
 
 
-def _new_reference(prefix: str, model: Any) -> str:
-    while True:
-        reference = prefix + "".join(secrets.choice(CODE_ALPHABET) for _ in range(7))
-        if db.session.scalars(select(model.id).where(model.reference == reference)).first() is None:
-            return reference
-
-
 def _notify(person: Person, purpose: str, key: str, now: datetime | None = None) -> None:
     outbox.enqueue(person, purpose, key, now=now)
 
@@ -297,7 +288,7 @@ def request_booking(person: Person, starts_at: datetime, needs: Needs, *, by: Ac
     now = now or utcnow()
     ends_at = _check_slot(starts_at, now=now)
     booking = FileAccessBooking(
-        reference=_new_reference("B", FileAccessBooking), person_id=person.id, requested_by_id=by.id,
+        reference=new_reference("B", FileAccessBooking), person_id=person.id, requested_by_id=by.id,
         acted_as=acted_as(by), starts_at=starts_at, ends_at=ends_at, status=BookingStatus.PENDING,
         version=1, interpreter=needs.interpreter,
         interpreter_language=(needs.interpreter_language or None) if needs.interpreter else None,
@@ -624,7 +615,7 @@ def request_copy(person: Person, *, by: Account, now: datetime | None = None) ->
         return existing
     received = local_today(now)
     sar = SubjectAccessRequest(
-        reference=_new_reference("S", SubjectAccessRequest), person_id=person.id, requested_by_id=by.id,
+        reference=new_reference("S", SubjectAccessRequest), person_id=person.id, requested_by_id=by.id,
         acted_as=acted_as(by), received_on=received, due_on=add_months(received, 1),
         extended_months=0, created_at=now,
     )

@@ -4,15 +4,14 @@ the check staff make before they share anything (CON-1 to CON-11)."""
 from __future__ import annotations
 
 import calendar
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
 
+from portal import codes
 from portal.accounts.models import Account, Role
-from portal.accounts.services import CODE_ALPHABET
 from portal.audit.services import record_event
 from portal.consent.models import (
     AgencyNotice,
@@ -62,13 +61,7 @@ def pairs_in_pack() -> tuple[list[str], list[str]]:
 
 
 def new_reference() -> str:
-    while True:
-        reference = "C" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(7))
-        exists = db.session.scalars(
-            select(ConsentChange.id).where(ConsentChange.reference == reference)
-        ).first()
-        if exists is None:
-            return reference
+    return codes.new_reference("C", ConsentChange)
 
 
 def acted_as(account: Account) -> str:

@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.consent import services
@@ -20,7 +20,7 @@ from portal.consent.models import AgencyNotice, Choice, Method
 from portal.consent.views import CHOICE_LABELS
 from portal.consent.views import names_in_language as _names
 from portal.extensions import db
-from portal.forms import DayMonthYearField
+from portal.forms import DayMonthYearField, at_most
 from portal.people.models import Person
 from portal.people.services import find_person
 from portal.policy import services as policy
@@ -43,7 +43,6 @@ METHOD_LABELS = {
     Method.EMAIL: _l("By email"),
     Method.VERBAL: _l("Verbally (only in exceptional circumstances, with a witness)"),
 }
-_TOO_LONG = _l("That is too long. Use %(max)d characters or fewer.")
 
 
 def _choices(pairs: dict[str, str]) -> list[SelectChoice]:
@@ -57,7 +56,7 @@ class CheckForm(FlaskForm):
                        invalid_choice_message=_l("Choose a kind of information from the list."))
     purpose = StringField(_l("Why do you need to share it?"),
                           validators=[DataRequired(_l("Say why you need to share it.")),
-                                      Length(max=300, message=_TOO_LONG)])
+                                      at_most(300)])
 
 
 class RecordForm(FlaskForm):
@@ -76,9 +75,9 @@ class RecordForm(FlaskForm):
                         validators=[DataRequired(_l("Choose how they gave it."))],
                         invalid_choice_message=_l("Choose how they gave it."))
     witness = StringField(_l("Witness (for verbal consent)"),
-                          validators=[Optional(), Length(max=200, message=_TOO_LONG)])
+                          validators=[Optional(), at_most(200)])
     purpose = StringField(_l("Purpose (optional)"),
-                          validators=[Optional(), Length(max=300, message=_TOO_LONG)])
+                          validators=[Optional(), at_most(300)])
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid: bool = super().validate(extra_validators)
@@ -96,7 +95,7 @@ class AskForm(FlaskForm):
                        invalid_choice_message=_l("Choose a kind of information from the list."))
     reason = StringField(_l("Why you are asking (they will see this)"),
                          validators=[DataRequired(_l("Say why you are asking.")),
-                                     Length(max=300, message=_TOO_LONG)])
+                                     at_most(300)])
     answer_by = DayMonthYearField(_l("Answer by"),
                                   validators=[DataRequired(_l("Enter the date to answer by."))])
 
@@ -114,7 +113,7 @@ class CompetenceForm(FlaskForm):
     )
     notes = StringField(_l("How you assessed it"),
                         validators=[DataRequired(_l("Say how you assessed it.")),
-                                    Length(max=1000, message=_TOO_LONG)])
+                                    at_most(1000)])
 
 
 def _person(reference: str) -> Person:

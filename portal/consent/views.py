@@ -25,11 +25,12 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from portal.consent import receipts, services
 from portal.consent.models import Choice, ConsentChange, ConsentDecision
 from portal.extensions import db
+from portal.forms import at_most
 from portal.i18n import current_language
 from portal.people.acting import Acting, acting_for
 from portal.policy import services as policy
@@ -77,7 +78,7 @@ class SignForm(FlaskForm):
     name = StringField(
         _l("Type your full name to sign"),
         validators=[DataRequired(_l("Type your full name to sign.")),
-                    Length(max=200, message=_l("That is too long. Use %(max)d characters or fewer."))],
+                    at_most(200)],
     )
     understood = BooleanField(
         _l("I understand I can change my mind at any time."),

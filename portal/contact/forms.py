@@ -8,9 +8,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 
 from portal.contact.models import NOTE_MAX, SafeTimes
+from portal.forms import at_most
 
 TIME_LABELS = {
     SafeTimes.ANY: _l("Any time"),
@@ -52,6 +53,5 @@ class ContactPreferenceForm(FlaskForm):
     )
     note = TextAreaField(
         _l("Anything our staff should know before contacting you (optional)"),
-        validators=[Optional(), Length(max=NOTE_MAX, message=_l(
-            "That is too long. Use %(max)d characters or fewer."))],
+        validators=[Optional(), at_most(NOTE_MAX)],
     )

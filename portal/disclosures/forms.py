@@ -7,14 +7,12 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.consent.services import local_today
 from portal.disclosures.services import PHONE
-from portal.forms import DayMonthYearField
-
-_TOO_LONG = _l("That is too long. Use %(max)d characters or fewer.")
+from portal.forms import DayMonthYearField, at_most
 
 # The pack lists channels by id; these are the words for the ones we know (others show as
 # their id until someone adds a label).
@@ -38,14 +36,14 @@ class RecordDisclosureForm(FlaskForm):
     )
     purpose = TextAreaField(_l("Why it is being shared"),
                             validators=[DataRequired(_l("Say why it is being shared.")),
-                                        Length(max=500, message=_TOO_LONG)])
+                                        at_most(500)])
     channel = RadioField(_l("How is it being shared?"),
                          validators=[DataRequired(_l("Choose how it is being shared."))],
                          invalid_choice_message=_l("Choose how it is being shared."))
     identity_check = StringField(
         _l("For a phone call: how you checked who the caller is"),
         # No Optional(): it would stop the phone rule below from running on an empty field.
-        validators=[Length(max=300, message=_TOO_LONG)],
+        validators=[at_most(300)],
     )
     circumstance = SelectField(
         _l("If they have not agreed to all of it: the exceptional circumstance"),
@@ -63,7 +61,7 @@ class RecordDisclosureForm(FlaskForm):
 class HoldForm(FlaskForm):
     reason = TextAreaField(_l("Why they must not be told yet (staff only)"),
                            validators=[DataRequired(_l("Say why they must not be told yet.")),
-                                       Length(max=1000, message=_TOO_LONG)])
+                                       at_most(1000)])
     review_on = DayMonthYearField(_l("Review the hold by"),
                                   validators=[DataRequired(_l("Enter the date to review the hold by."))])
 

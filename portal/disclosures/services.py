@@ -3,7 +3,6 @@ consent, safety holds, what the person is told, and figures without names (DIS-1
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -11,8 +10,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from portal import codes
 from portal.accounts.models import Account
-from portal.accounts.services import CODE_ALPHABET
 from portal.audit.services import record_event
 from portal.consent import services as consent
 from portal.consent.models import Choice
@@ -80,10 +79,7 @@ def approver_roles() -> list[str]:
 
 
 def new_reference() -> str:
-    while True:
-        reference = "D" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(7))
-        if db.session.scalars(select(Disclosure.id).where(Disclosure.reference == reference)).first() is None:
-            return reference
+    return codes.new_reference("D", Disclosure)
 
 
 def record_disclosure(

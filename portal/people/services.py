@@ -3,25 +3,22 @@ people a caseworker may open, and the person an advocate is currently helping.""
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import date
 
 from flask import session
 from sqlalchemy import or_, select
 
+from portal import codes
 from portal.accounts.models import Account, Role
-from portal.accounts.services import CODE_ALPHABET, issue_activation_code
+from portal.accounts.services import issue_activation_code
 from portal.audit.services import record_event
 from portal.extensions import db
 from portal.people.models import AdvocateLink, Person
 
 
 def new_reference() -> str:
-    while True:
-        reference = "P" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(7))
-        if db.session.scalars(select(Person.id).where(Person.reference == reference)).first() is None:
-            return reference
+    return codes.new_reference("P", Person)
 
 
 @dataclass(frozen=True)

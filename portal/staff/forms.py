@@ -6,16 +6,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Optional, ValidationError
 
 from portal.accounts.models import Role
 from portal.accounts.services import looks_like_phone
-from portal.forms import DayMonthYearField, not_in_future
+from portal.forms import DayMonthYearField, at_most, not_in_future
 from portal.i18n import LANGUAGES
-
-
-def _at_most(count: int) -> Length:
-    return Length(max=count, message=_l("That is too long. Use %(max)d characters or fewer."))
 
 
 def _phone(_form: Any, field: Any) -> None:
@@ -36,10 +32,10 @@ def _username(_form: Any, field: Any) -> None:
 class SignInNamesMixin:
     email = StringField(
         _l("Email address (optional)"),
-        validators=[Optional(), _at_most(254), Email(_l("Enter an email address like name@example.org."))],
+        validators=[Optional(), at_most(254), Email(_l("Enter an email address like name@example.org."))],
     )
     phone = StringField(_l("Mobile phone number (optional)"), validators=[Optional(), _phone])
-    username = StringField(_l("Username (optional)"), validators=[Optional(), _at_most(40), _username])
+    username = StringField(_l("Username (optional)"), validators=[Optional(), at_most(40), _username])
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid: bool = super().validate(extra_validators)  # type: ignore[misc]
@@ -56,10 +52,10 @@ class SignInNamesMixin:
 class NewPersonForm(SignInNamesMixin, FlaskForm):
     full_name = StringField(
         _l("Full name"),
-        validators=[DataRequired(_l("Enter their full name.")), _at_most(200)],
+        validators=[DataRequired(_l("Enter their full name.")), at_most(200)],
     )
     known_as = StringField(
-        _l("What they like to be called (optional)"), validators=[Optional(), _at_most(100)]
+        _l("What they like to be called (optional)"), validators=[Optional(), at_most(100)]
     )
     date_of_birth = DayMonthYearField(
         _l("Date of birth (optional)"), validators=[Optional(), not_in_future]
@@ -86,7 +82,7 @@ STAFF_ROLE_LABELS = {
 
 class NewAccountForm(SignInNamesMixin, FlaskForm):
     display_name = StringField(
-        _l("Name"), validators=[DataRequired(_l("Enter their name.")), _at_most(120)]
+        _l("Name"), validators=[DataRequired(_l("Enter their name.")), at_most(120)]
     )
     role = RadioField(
         _l("Role"),
@@ -104,7 +100,7 @@ class NewAccountForm(SignInNamesMixin, FlaskForm):
 
 
 class SearchForm(FlaskForm):
-    q = StringField(_l("Name or reference"), validators=[Optional(), _at_most(100)])
+    q = StringField(_l("Name or reference"), validators=[Optional(), at_most(100)])
 
 
 class PolicyExplainedForm(FlaskForm):
@@ -113,5 +109,5 @@ class PolicyExplainedForm(FlaskForm):
         invalid_choice_message=_l("Choose a language from the list."),
     )
     interpreter = StringField(
-        _l("Interpreter's name (if there was one)"), validators=[Optional(), _at_most(200)]
+        _l("Interpreter's name (if there was one)"), validators=[Optional(), at_most(200)]
     )
