@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from portal.accounts.models import Account, ActivationCode, Role, SignInThrottle
+from portal.accounts.models import Account, ActivationCode, SignInThrottle
 from portal.accounts.passwords import hash_password, verify_password
 from portal.audit.services import record_event
 from portal.codes import CODE_LENGTH, keyed_digest, random_code
@@ -252,11 +252,6 @@ def activation_status(account: Account, *, now: datetime | None = None) -> str:
     return "waiting" if latest.expires_at > now else "expired"
 
 
-def code_matches_account(code_text: str, account: Account) -> bool:
-    activation = find_activation(code_text)
-    return activation is not None and activation.account_id == account.id
-
-
 # --- passwords and sessions ---------------------------------------------------------------
 
 
@@ -296,10 +291,3 @@ def set_language(account: Account, code: str) -> None:
         account.language = code
         db.session.flush()
 
-
-def count_accounts() -> int:
-    return int(db.session.scalar(select(func.count(Account.id))) or 0)
-
-
-STAFF_ROLES_ADMIN_MAY_CREATE = (Role.STAFF, Role.VOLUNTEER, Role.MANAGER, Role.ADMINISTRATOR,
-                                Role.ADVOCATE)

@@ -4,7 +4,7 @@ the check staff make before they share anything (CON-1 to CON-11)."""
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -223,9 +223,6 @@ def find_change(person: Person, reference: str) -> ConsentChange | None:
                                     ConsentChange.reference == reference.upper())
     ).first()
 
-
-def due_for_review(decisions: Iterable[ConsentDecision], today: date) -> list[ConsentDecision]:
-    return [d for d in decisions if d.choice != Choice.NO and d.review_due < today]
 
 
 # --- asking as the need arises (CON-3) -----------------------------------------------------
