@@ -59,6 +59,7 @@ translations-check: $(BIN)/activate
 
 bench: $(BIN)/activate
 	$(BIN)/python bench/sign_in.py
+	$(BIN)/python bench/workspace.py
 
 clean:
 	rm -rf $(VENV) instance/*.db

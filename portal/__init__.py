@@ -30,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     check_catalogs(app)
 
+
     from portal.accounts.views import bp as accounts_bp
     from portal.advocates.staff_views import bp as staff_advocates_bp
     from portal.advocates.views import bp as advocates_bp
@@ -57,6 +58,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(staff_bookings_bp)
     app.register_blueprint(disclosures_bp)
     app.register_blueprint(staff_disclosures_bp)
+
+    from portal.people import need_to_know
+
+    # After the blueprints' own hooks (two-step set-up first): who may open a person's
+    # record, and the audit of each view (SEC-1).
+    need_to_know.init_app(app)
 
     from portal import cli
 

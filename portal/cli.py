@@ -31,7 +31,7 @@ def load_demo_data() -> bool:
     from portal.accounts.passwords import hash_password
     from portal.audit.services import record_event
     from portal.db import utcnow
-    from portal.people.models import AdvocateLink, Person
+    from portal.people.models import AdvocateLink, CaseloadMember, Person
     from portal.people.services import new_reference
 
     session = db.session
@@ -53,13 +53,21 @@ def load_demo_data() -> bool:
 
     account("sam@example.org", "Sam", Role.SERVICE_USER, person_id=sam.id, username="sam")
     alex = account("alex@example.org", "Alex", Role.ADVOCATE)
-    account("jo@example.org", "Jo", Role.STAFF)
+    jo = account("jo@example.org", "Jo", Role.STAFF)
     account("vic@example.org", "Vic", Role.VOLUNTEER,
             volunteer_started_on=(now - timedelta(days=91)).date())
-    account("morgan@example.org", "Morgan", Role.MANAGER)
+    morgan = account("morgan@example.org", "Morgan", Role.MANAGER)
     account("admin@example.org", "Ash", Role.ADMINISTRATOR)
     session.add(AdvocateLink(advocate_id=alex.id, person_id=sam.id, relationship_label="Sister",
                              basis="invited-by-person", may_book=True))
+    # Caseloads (SEC-1): Sam is Jo's; Robin, met at a drop-in and not yet given an account, is
+    # Morgan's, so Jo opening Robin's record is asked why first.
+    robin = Person(reference=new_reference(), full_name="Robin Green", known_as="Robin",
+                   date_of_birth=date(1988, 11, 2), preferred_language="pl")
+    session.add(robin)
+    session.flush()
+    session.add(CaseloadMember(person_id=sam.id, account_id=jo.id, added_by_id=morgan.id))
+    session.add(CaseloadMember(person_id=robin.id, account_id=morgan.id, added_by_id=morgan.id))
     session.flush()
     record_event("demo.loaded", system=True)
     return True
@@ -189,6 +197,26 @@ def init_app(app: Flask) -> None:
             click.echo("The audit trail is empty.")
             return
         click.echo(f"{latest.id} {latest.hash} {latest.occurred_at.isoformat()}")
+
+    @app.cli.group("crypto")
+    def crypto_group() -> None:
+        """Encrypted free-text notes (portal.crypto, PORTAL_ENCRYPTION_KEYS)."""
+
+    @crypto_group.command("rotate")
+    @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(min=1))
+    def crypto_rotate(batch_size: int) -> None:
+        """Re-encrypt every encrypted note with the newest key (the first listed). Safe to run
+        again; once it has run, the old keys can be removed."""
+        from portal.audit.services import record_event
+        from portal.crypto import rotate_all
+
+        counts = rotate_all(db.engine, current_app.config, batch_size=batch_size)
+        for table, count in counts.items():
+            click.echo(f"{table}: {count.rewritten} of {count.checked} notes re-encrypted.")
+        with db.transaction():
+            record_event("crypto.rotated", system=True,
+                         rewritten={table: count.rewritten for table, count in counts.items()})
+        click.echo("Every encrypted note is now under the newest key.")
 
     @app.cli.command("create-admin")
     @click.option("--email", required=True)

@@ -13,6 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from portal.crypto import load_keys
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -87,6 +89,14 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             "(set PORTAL_ALLOW_SQLITE=1 for a single-machine install)."
         )
     proxies = _int("PORTAL_TRUSTED_PROXIES", 0)
+    # Two-step sign-in for staff-side accounts: "required" in production by default, so
+    # that no staff account opens records on a password alone (security.md, ASVS 5 6.3.3);
+    # "optional" elsewhere, so demo accounts sign in with a password.
+    staff_two_factor = os.environ.get(
+        "PORTAL_STAFF_TWO_FACTOR", "required" if production else "optional"
+    )
+    if staff_two_factor not in {"required", "optional"}:
+        raise ConfigError("PORTAL_STAFF_TWO_FACTOR must be required or optional.")
     mail_backend = os.environ.get("PORTAL_MAIL_BACKEND", "console")
     if mail_backend not in {"console", "smtp"}:
         raise ConfigError("PORTAL_MAIL_BACKEND must be console or smtp.")
@@ -95,6 +105,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PORTAL_ENV": env,
         "PRODUCTION": production,
         "SECRET_KEY": _secret_key(production, instance),
+        # Fernet keys for free-text notes, newest first (portal.crypto); never in the database.
+        "ENCRYPTION_KEYS": load_keys(production, instance),
         "DATABASE_URL": database_url,
         "TRUSTED_PROXIES": proxies,
         "SITE_TITLE": os.environ.get("PORTAL_SITE_TITLE", "Portal"),
@@ -106,6 +118,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # waits, doubling each time, up to the maximum.
         "SIGN_IN_FREE_FAILURES": 5,
         "SIGN_IN_MAX_WAIT_MINUTES": 60,
+        # "required" or "optional": see staff_two_factor above.
+        "STAFF_TWO_FACTOR": staff_two_factor,
         # Per-address limits (Flask-Limiter).
         "SIGN_IN_RATE_LIMIT": os.environ.get("PORTAL_SIGN_IN_RATE_LIMIT", "20 per minute;200 per hour"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",

@@ -184,3 +184,36 @@ def drop_append_only_trigger_sql(table: str, dialect: str) -> list[str]:
     if dialect == "postgresql":
         return [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"]
     return [f"DROP TRIGGER IF EXISTS {table}_no_{action}" for action in ("update", "delete")]
+
+
+@contextmanager
+def rebuilding_sqlite_tables() -> Iterator[None]:
+    """For migrations. SQLite changes a column type, a CHECK or a foreign key by rebuilding
+    the table (batch mode: copy, drop the old, rename). Dropping a table other rows refer
+    to (disclosures, advocate links) fails while foreign keys are enforced, and SQLite
+    ignores PRAGMA foreign_keys inside a transaction. So on SQLite the work runs in its own
+    transaction with enforcement off, checked with foreign_key_check before it commits:
+    SQLite's documented procedure for "other kinds of table schema changes"."""
+    from alembic import op  # migrations only
+
+    bind = op.get_bind()
+    if bind.dialect.name != 'sqlite':
+        yield
+        return
+    with op.get_context().autocommit_block():
+        raw = bind.connection.dbapi_connection
+        assert raw is not None
+        raw.execute('COMMIT')  # the block's own BEGIN: PRAGMA needs no transaction open
+        raw.execute('PRAGMA foreign_keys = OFF')
+        raw.execute('BEGIN IMMEDIATE')
+        try:
+            yield
+            broken = raw.execute('PRAGMA foreign_key_check').fetchall()
+            if broken:
+                raise RuntimeError(f'foreign keys broken by the table rebuild: {broken[:5]}')
+            raw.execute('COMMIT')
+        except BaseException:
+            raw.execute('ROLLBACK')
+            raise
+        finally:
+            raw.execute('PRAGMA foreign_keys = ON')

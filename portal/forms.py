@@ -11,6 +11,22 @@ from wtforms import StringField
 from wtforms.validators import Length, ValidationError
 
 
+def looks_like_date(text: str) -> bool:
+    """Three groups of digits: a day, a month and a year (27 3 2007, 27/03/2007, 27.3.2007)."""
+    parts = re.split(r"[\s/.\-]+", text.strip())
+    return len(parts) == 3 and all(part.isdigit() for part in parts)
+
+
+def day_month_year(text: str) -> date:
+    """The date in ``text`` (checked with ``looks_like_date`` first); a translated
+    ValueError if there is no such day."""
+    day, month, year = (int(part) for part in re.split(r"[\s/.\-]+", text.strip()))
+    try:
+        return date(year, month, day)
+    except ValueError as exc:
+        raise ValueError(str(_l("Enter a real date, like 27 3 2007."))) from exc
+
+
 class DayMonthYearField(StringField):
     """A date typed as day, month and year (e.g. 27 3 2007 or 27/03/2007). GOV.UK advises
     against browser date pickers on phones; one text box is the next simplest."""
@@ -20,14 +36,9 @@ class DayMonthYearField(StringField):
         self.data = None
         if not self.raw:
             return
-        parts = re.split(r"[\s/.\-]+", self.raw)
-        if len(parts) != 3 or not all(part.isdigit() for part in parts):
+        if not looks_like_date(self.raw):
             raise ValueError(str(_l("Enter the date as day, month and year, like 27 3 2007.")))
-        day, month, year = (int(part) for part in parts)
-        try:
-            self.data = date(year, month, day)
-        except ValueError as exc:
-            raise ValueError(str(_l("Enter a real date, like 27 3 2007."))) from exc
+        self.data = day_month_year(self.raw)
 
     def _value(self) -> str:
         if getattr(self, "raw", None):

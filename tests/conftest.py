@@ -212,6 +212,13 @@ def _make_world() -> World:
         ash=add_account("ash@example.org", Role.ADMINISTRATOR),
         other_person=other_person, other=other,
     )
+    from portal.people.models import CaseloadMember
+
+    # Caseworkers have both people on their caseloads, so role tests open records freely;
+    # tests/staff/test_need_to_know.py covers opening a record that is not on yours (SEC-1).
+    for worker in (world.jo, world.morgan, world.ash):
+        for person in (sam_person, other_person):
+            db.session.add(CaseloadMember(person_id=person.id, account_id=worker.id))
     from portal.consent.models import Choice
     from portal.consent.services import Wanted, ask, record_change
 

@@ -34,8 +34,11 @@ def test_signed_in_pages_are_not_stored(app: Flask, world: World) -> None:
 
 
 def test_production_adds_hsts_and_host_cookie(database_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from cryptography.fernet import Fernet
+
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("PORTAL_ALLOW_SQLITE", "1")
+    monkeypatch.setenv("PORTAL_ENCRYPTION_KEYS", Fernet.generate_key().decode())  # required in production
     app = make_test_app(database_url)
     response = app.test_client().get("/sign-in", base_url="https://portal.example")
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"

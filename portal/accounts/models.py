@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.crypto import EncryptedText
 from portal.db import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -76,6 +77,9 @@ class Account(Base):
     volunteer_marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
 
     person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
+    two_factor: Mapped[TwoFactorCredential | None] = relationship(
+        back_populates="account", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     # Flask-Login protocol. The id carries the generation so that bumping it ends sessions.
     @property
@@ -100,6 +104,11 @@ class Account(Base):
     @property
     def sign_in_name(self) -> str:
         return self.email or self.phone or self.username or ""
+
+    @property
+    def two_step_on(self) -> bool:
+        """Whether signing in asks for a code from an authenticator app after the password."""
+        return self.two_factor is not None and self.two_factor.enabled_at is not None
 
 
 class ActivationCode(Base):
@@ -129,3 +138,40 @@ class SignInThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)
     blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TwoFactorCredential(Base):
+    """A staff-side account's authenticator app (security.md, ASVS 5 6.3.3): the TOTP secret,
+    encrypted at rest, and the last time step accepted, so that each code works only once.
+
+    While the person is setting up (a first phone or a new one) the new secret waits in
+    ``pending_secret``; the one in use, if any, keeps working until the new one is confirmed.
+    """
+
+    __tablename__ = "two_factor_credentials"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret: Mapped[str | None] = mapped_column(EncryptedText)
+    enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The TOTP counter (Unix time // 30) of the last code accepted: a code is accepted only
+    # for a later counter, by a conditional UPDATE, so a code seen over a shoulder or
+    # replayed by a second worker is refused (ASVS 5 6.5.1).
+    last_used_step: Mapped[int | None] = mapped_column(Integer)
+    pending_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    account: Mapped[Account] = relationship(back_populates="two_factor")
+
+
+class RecoveryCode(Base):
+    """A single-use code for signing in without the phone. Only a keyed digest is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    code_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -78,7 +78,7 @@ def sign_in_name_taken(*, email: str | None, phone: str | None, username: str | 
 # --- the per-account throttle -------------------------------------------------------------
 
 
-def _throttle_key(account: Account | None, name: str) -> str:
+def throttle_key(account: Account | None, name: str) -> str:
     # Per account, so rotating between someone's email, phone and username gains nothing;
     # per sign-in name where there is no account, so no one learns which names exist.
     if account is not None:
@@ -86,14 +86,14 @@ def _throttle_key(account: Account | None, name: str) -> str:
     return keyed_digest(f"name:{name.strip().lower()}")
 
 
-def _wait_for(key: str, now: datetime) -> timedelta | None:
+def throttle_wait(key: str, now: datetime) -> timedelta | None:
     row = db.session.get(SignInThrottle, key)
     if row is None or row.blocked_until is None or row.blocked_until <= now:
         return None
     return row.blocked_until - now
 
 
-def _count_failure(key: str, now: datetime) -> None:
+def count_failure(key: str, now: datetime) -> None:
     """Add one failure atomically (an upsert: two workers failing at once both count)."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -113,7 +113,7 @@ def _count_failure(key: str, now: datetime) -> None:
     db.session.flush()
 
 
-def _clear_failures(key: str) -> None:
+def clear_failures(key: str) -> None:
     row = db.session.get(SignInThrottle, key)
     if row is not None:
         db.session.delete(row)
@@ -124,26 +124,50 @@ def _clear_failures(key: str) -> None:
 class SignInResult:
     account: Account | None
     wait: timedelta | None = None  # set when the account is throttled
+    # The password was right, but the account also asks for a code from its authenticator
+    # app (portal.accounts.two_factor): not signed in yet.
+    second_step: bool = False
 
 
 def authenticate(name: str, password: str, *, now: datetime | None = None) -> SignInResult:
     """Check a sign-in, counting failures per account in the database."""
     now = now or utcnow()
     account = find_by_sign_in_name(name)
-    key = _throttle_key(account, name)
-    wait = _wait_for(key, now)
+    key = throttle_key(account, name)
+    wait = throttle_wait(key, now)
     if wait is not None:
         return SignInResult(None, wait)
     hashed = account.password_hash if account is not None else None
     if account is not None and account.is_active and verify_password(hashed, password):
-        _clear_failures(key)
+        if account.two_step_on:
+            # Failures are kept until the code is right too: otherwise the password alone
+            # would reset the count and buy unlimited guesses at the code.
+            return SignInResult(account, second_step=True)
+        clear_failures(key)
         record_event("account.signed_in", actor=account, person=account.person)
         return SignInResult(account)
     if account is None or hashed is None:
         verify_password(None, password)
-    _count_failure(key, now)
+    count_failure(key, now)
     if account is not None:
         record_event("account.sign_in_failed", actor=account, person=account.person)
+    return SignInResult(None)
+
+
+def confirm_password(account: Account, password: str, *, now: datetime | None = None) -> SignInResult:
+    """The password typed again before a change to how this account signs in (ASVS 5 7.5.1).
+    Wrong passwords count in the same per-account throttle as signing in, so a session left
+    open is no way round it."""
+    now = now or utcnow()
+    key = throttle_key(account, "")
+    wait = throttle_wait(key, now)
+    if wait is not None:
+        return SignInResult(None, wait)
+    if account.is_active and verify_password(account.password_hash, password):
+        clear_failures(key)
+        return SignInResult(account)
+    count_failure(key, now)
+    record_event("account.password_confirm_failed", actor=account, person=account.person)
     return SignInResult(None)
 
 

@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Optional, ValidationError
 
-from portal.advocates.services import STAFF_BASES, Grant
+from portal.advocates.services import END_REASONS, STAFF_BASES, Grant, latest_review_date
 from portal.forms import DayMonthYearField, at_most
 
 PERMISSION_LABELS = {
@@ -28,6 +28,16 @@ BASIS_LABELS = {
     "capacity-assessment": _l("A capacity assessment found they cannot decide this themselves"),
     "parent-of-young-child": _l("Parent or guardian of a young child"),
     "asked-in-person": _l("The person asked us in person"),
+    "other": _l("Another reason (say what)"),
+}
+
+
+END_REASON_LABELS = {
+    "person-asked": _l("The person asked us to end it"),
+    "advocate-asked": _l("The advocate asked us to end it"),
+    "basis-ended": _l("The basis has ended (for example a court order or power of attorney)"),
+    "no-longer-needed": _l("We reviewed it: it is no longer needed"),
+    "safeguarding": _l("A safeguarding concern"),
     "other": _l("Another reason (say what)"),
 }
 
@@ -128,3 +138,40 @@ class SuspendForm(FlaskForm):
         _l("Why are you suspending it? (Staff only: the advocate never sees this.)"),
         validators=[DataRequired(_l("Say why you are suspending it.")),
                     at_most(500)])
+
+
+class EndLinkForm(FlaskForm):
+    reason = RadioField(
+        _l("Why are you ending it?"),
+        choices=[SelectChoice(reason, END_REASON_LABELS[reason]) for reason in END_REASONS],
+        validators=[DataRequired(_l("Choose why you are ending it."))],
+        invalid_choice_message=_l("Choose why you are ending it."),
+    )
+    details = StringField(
+        _l("Details (staff only: the person and the advocate never see this)"),
+        validators=[at_most(500)])
+
+    def validate_details(self, field: Any) -> None:
+        if self.reason.data == "other" and not (field.data or "").strip():
+            raise ValidationError(str(_l("Say why you are ending it.")))
+
+
+class ReviewForm(FlaskForm):
+    next_review = DayMonthYearField(
+        _l("Next review by"),
+        # InputRequired, not DataRequired: a date typed wrongly gets only its own message.
+        validators=[InputRequired(_l("Enter the date of the next review."))])
+
+    def validate_next_review(self, field: Any) -> None:
+        from portal.consent.services import local_today
+        from portal.i18n import format_local_date
+
+        today = local_today()
+        if field.data is None:
+            return
+        if field.data <= today:
+            raise ValidationError(str(_l("The review date must be in the future.")))
+        if field.data > latest_review_date(today):
+            raise ValidationError(str(_l(
+                "The review date can be at most 2 years ahead: on or before %(date)s.",
+                date=format_local_date(latest_review_date(today)))))

@@ -7,12 +7,13 @@ person, never *as* them (000 §4.3a).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, UTCDateTime, utcnow
+from portal.crypto import EncryptedText
+from portal.db import Base, UTCDateTime, append_only, utcnow
 from portal.people.models import AdvocateLink, Person
 
 
@@ -79,3 +80,34 @@ class SafeguardingAlert(Base):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
+
+
+@append_only
+class AdvocateLinkEnding(Base):
+    """Why staff ended a link: a reason from a short list, and optional details. For staff
+    only: the person is told that our team ended it, never why, and the advocate is told
+    nothing. Ending is final, so this is written once and never changed. Who ended it, and
+    when, are on the link (``ended_by_id``, ``ended_at``)."""
+
+    __tablename__ = "advocate_link_endings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("advocate_links.id"), unique=True)
+    reason: Mapped[str] = mapped_column(String(30))
+    # May describe a safeguarding worry: encrypted, never searched (security.md).
+    details: Mapped[str | None] = mapped_column(EncryptedText)
+
+
+@append_only
+class AdvocateLinkReview(Base):
+    """Staff looked at a link made on a recorded basis and kept it, with the next date to
+    look again. Kept as history: each review is added, none is rewritten."""
+
+    __tablename__ = "advocate_link_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("advocate_links.id"), index=True)
+    reviewed_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    previous_review_date: Mapped[date | None]
+    next_review_date: Mapped[date]

@@ -13,13 +13,21 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import aliased, joinedload
 
 from portal.accounts.models import Account, Role
 from portal.accounts.services import issue_activation_code, normalise_code, normalise_email
-from portal.advocates.models import AdvocateInvitation, NeverLink, SafeguardingAlert
+from portal.advocates.models import (
+    AdvocateInvitation,
+    AdvocateLinkEnding,
+    AdvocateLinkReview,
+    NeverLink,
+    SafeguardingAlert,
+)
 from portal.audit.models import AuditEvent
 from portal.audit.services import record_event
 from portal.codes import CODE_LENGTH, keyed_digest, random_code
+from portal.consent.services import add_months
 from portal.db import utcnow
 from portal.extensions import db
 from portal.people.models import AdvocateLink, Person
@@ -42,6 +50,22 @@ STAFF_BASES = (
 
 PRESSURE = "pressure"
 NEVER_LINK = "never-link"
+
+# Why staff end a link. Kept for staff only: the person sees that our team ended it, never
+# why, so that no reason (least of all a safeguarding one) can be read off their screen by
+# someone looking over their shoulder, nor told apart by its absence.
+END_REASONS = (
+    "person-asked",
+    "advocate-asked",
+    "basis-ended",
+    "no-longer-needed",
+    "safeguarding",
+    "other",
+)
+# How far ahead staff may set the next review of a link they keep.
+REVIEW_MONTHS_AT_MOST = 24
+# How long the person's page shows a helper our team stopped.
+ENDED_SHOWN_DAYS = 90
 
 
 class AdvocateError(ValueError):
@@ -127,6 +151,26 @@ def end_link(link: AdvocateLink, *, by: Account) -> None:
         link.ended_by_id = by.id
         db.session.flush()
         record_event("advocate.link_ended", actor=by, person=link.person, link=link.id)
+
+
+def ended_by_staff(person: Person, *, now: datetime | None = None) -> list[AdvocateLink]:
+    """Helpers our team stopped lately, newest first, for the person's own page: they see
+    that the helper can no longer act for them, without the reason. (Links the person ended
+    themselves are not listed: someone who sees their screen should not learn that; nor are
+    helpers linked again since.)"""
+    since = (now or utcnow()) - timedelta(days=ENDED_SHOWN_DAYS)
+    current = aliased(AdvocateLink)
+    linked_again = (select(current.id)
+                    .where(current.person_id == AdvocateLink.person_id,
+                           current.advocate_id == AdvocateLink.advocate_id,
+                           current.ended_at.is_(None))
+                    .exists())
+    return list(db.session.scalars(
+        select(AdvocateLink)
+        .join(AdvocateLinkEnding, AdvocateLinkEnding.link_id == AdvocateLink.id)
+        .where(AdvocateLink.person_id == person.id, AdvocateLink.ended_at >= since, ~linked_again)
+        .order_by(AdvocateLink.ended_at.desc(), AdvocateLink.id.desc())
+    ))
 
 
 def pending_invitations(person: Person, *, now: datetime | None = None) -> list[AdvocateInvitation]:
@@ -420,6 +464,100 @@ def lift_suspension(link: AdvocateLink, *, by: Account) -> bool:
     db.session.flush()
     record_event("advocate.suspension_lifted", actor=by, person=link.person, link=link.id)
     return True
+
+
+def end_by_staff(link: AdvocateLink, *, reason: str, details: str | None, by: Account) -> None:
+    """Staff end a link at once: the advocate loses access on their very next request
+    (link_for checks ``ended_at``). It is final: helping again needs a new invitation from
+    the person or a new recorded basis. The reason and details are kept for staff only and
+    stay out of the audit trail, which may one day be part of a copy of the person's
+    records (as for a suspension)."""
+    if reason not in END_REASONS:
+        raise AdvocateError("end-reason")
+    details = (details or "").strip() or None
+    if reason == "other" and details is None:
+        raise AdvocateError("end-details")
+    if link.ended_at is not None:
+        raise AdvocateError("already-ended")
+    now = utcnow()
+    link.ended_at = now
+    link.ended_by_id = by.id
+    db.session.add(AdvocateLinkEnding(link_id=link.id, reason=reason, details=details))
+    # An invitation to the same advocate still waiting would let them straight back in with
+    # a code given before the ending (perhaps under pressure): it is cancelled too.
+    cancelled = db.session.execute(
+        update(AdvocateInvitation)
+        .where(AdvocateInvitation.person_id == link.person_id,
+               AdvocateInvitation.email == link.advocate.email,
+               AdvocateInvitation.accepted_at.is_(None), AdvocateInvitation.cancelled_at.is_(None))
+        .values(cancelled_at=now)
+    )
+    db.session.flush()
+    record_event("advocate.link_ended", actor=by, person=link.person, link=link.id,
+                 invitations_cancelled=int(getattr(cancelled, "rowcount", 0) or 0))
+
+
+def endings_of(links: Sequence[AdvocateLink]) -> dict[int, AdvocateLinkEnding]:
+    """Why staff ended each of these links (staff only), in one query."""
+    ids = [link.id for link in links if link.ended_at is not None]
+    if not ids:
+        return {}
+    return {ending.link_id: ending for ending in db.session.scalars(
+        select(AdvocateLinkEnding).where(AdvocateLinkEnding.link_id.in_(ids)))}
+
+
+# --- reviews of links staff recorded ---------------------------------------------------------
+
+
+def latest_review_date(today: date) -> date:
+    return add_months(today, REVIEW_MONTHS_AT_MOST)
+
+
+def links_due_for_review(today: date, within_days: int = 14) -> list[AdvocateLink]:
+    """Links in force whose review date is on or before ``today + within_days``, the oldest
+    review date first (overdue ones lead). Only links staff recorded have a review date:
+    the person's own invitations never come up here."""
+    return list(db.session.scalars(
+        select(AdvocateLink)
+        .where(AdvocateLink.ended_at.is_(None), AdvocateLink.suspended_at.is_(None),
+               AdvocateLink.review_date.is_not(None),
+               AdvocateLink.review_date <= today + timedelta(days=within_days))
+        .order_by(AdvocateLink.review_date, AdvocateLink.id)
+        .options(joinedload(AdvocateLink.person))
+    ))
+
+
+def keep_after_review(link: AdvocateLink, *, next_review: date, today: date,
+                      by: Account) -> AdvocateLinkReview:
+    """Staff reviewed a link made on a recorded basis and keep it, until ``next_review``
+    (after today, at most two years ahead). To end it instead, see ``end_by_staff``."""
+    if link.ended_at is not None:
+        raise AdvocateError("already-ended")
+    if link.review_date is None:
+        raise AdvocateError("no-review-date")
+    if not today < next_review <= latest_review_date(today):
+        raise AdvocateError("review-date")
+    review = AdvocateLinkReview(link_id=link.id, reviewed_by_id=by.id,
+                                previous_review_date=link.review_date, next_review_date=next_review)
+    link.review_date = next_review
+    db.session.add(review)
+    db.session.flush()
+    record_event("advocate.link_reviewed", actor=by, person=link.person, link=link.id,
+                 next_review=next_review.isoformat())
+    return review
+
+
+def last_reviews(links: Sequence[AdvocateLink]) -> dict[int, AdvocateLinkReview]:
+    """The latest review of each of these links, in one query."""
+    ids = [link.id for link in links]
+    found: dict[int, AdvocateLinkReview] = {}
+    if not ids:
+        return found
+    for review in db.session.scalars(
+            select(AdvocateLinkReview).where(AdvocateLinkReview.link_id.in_(ids))
+            .order_by(AdvocateLinkReview.reviewed_at, AdvocateLinkReview.id)):
+        found[review.link_id] = review
+    return found
 
 
 def staff_links_of(person: Person) -> list[AdvocateLink]:

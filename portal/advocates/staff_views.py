@@ -1,9 +1,12 @@
 """Staff side of advocates (issue 6): a person's advocates and the basis for each, linking
 an advocate on a recorded basis with a review date, suspending a link at once for a
-safeguarding worry (the reason is for staff only), the never-link list, and the quiet
-safeguarding alerts shown on the staff home."""
+safeguarding worry (the reason is for staff only), ending a link for good with a reason,
+reviewing a link on its review date, the never-link list, and the quiet safeguarding alerts
+and links due for review shown on the staff home."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -12,9 +15,19 @@ from werkzeug.wrappers import Response
 
 from portal.accounts.models import Account
 from portal.advocates import services
-from portal.advocates.forms import BASIS_LABELS, PERMISSION_LABELS, StaffLinkForm, SuspendForm
-from portal.advocates.models import NeverLink, SafeguardingAlert
+from portal.advocates.forms import (
+    BASIS_LABELS,
+    END_REASON_LABELS,
+    PERMISSION_LABELS,
+    EndLinkForm,
+    ReviewForm,
+    StaffLinkForm,
+    SuspendForm,
+)
+from portal.advocates.models import AdvocateLinkReview, NeverLink, SafeguardingAlert
+from portal.consent.services import local_today
 from portal.extensions import db
+from portal.i18n import format_local_date
 from portal.people.models import AdvocateLink, Person
 from portal.people.services import find_person
 from portal.security import CASEWORKERS, allow, signed_in_account
@@ -51,17 +64,22 @@ def _person_page(person: Person) -> Response:
 @allow(CASEWORKERS)
 def person_advocates(reference: str) -> str:
     person = _person(reference)
+    links = services.staff_links_of(person)
+    reviews = services.last_reviews(links)
     return render_template(
-        "advocates/staff_person.html", person=person, links=services.staff_links_of(person),
+        "advocates/staff_person.html", person=person, links=links,
         invitations=services.pending_invitations(person), never=services.never_link_list(person),
         permission_labels=PERMISSION_LABELS, basis_labels=BASIS_LABELS,
-        accounts={a.id: a for a in _accounts_named(services.staff_links_of(person))},
-        back_url=url_for("staff.person", reference=person.reference),
+        end_reason_labels=END_REASON_LABELS, endings=services.endings_of(links), reviews=reviews,
+        accounts={a.id: a for a in _accounts_named(links, reviews.values())},
+        today=local_today(), back_url=url_for("staff.person", reference=person.reference),
     )
 
 
-def _accounts_named(links: list[AdvocateLink]) -> list[Account]:
+def _accounts_named(links: list[AdvocateLink],
+                    reviews: Iterable[AdvocateLinkReview] = ()) -> list[Account]:
     ids = {i for link in links for i in (link.granted_by_id, link.suspended_by_id, link.ended_by_id) if i}
+    ids |= {review.reviewed_by_id for review in reviews}
     return [a for a in (db.session.get(Account, i) for i in ids) if a is not None]
 
 
@@ -114,6 +132,49 @@ def lift(reference: str, link_id: int) -> Response:
     else:
         flash(_("That link is not suspended."), "info")
     return _person_page(person)
+
+
+@bp.route("/people/<reference>/advocates/<int:link_id>/end", methods=["GET", "POST"])
+@allow(CASEWORKERS)
+def end(reference: str, link_id: int) -> str | Response:
+    """End a link for good, with a reason (staff only). A suspended link can be ended too."""
+    person = _person(reference)
+    found = _link(person, link_id)
+    if found.ended_at is not None:
+        flash(_("That link has already ended."), "info")
+        return _person_page(person)
+    form = EndLinkForm()
+    if form.validate_on_submit():
+        services.end_by_staff(found, reason=form.reason.data or "", details=form.details.data,
+                              by=signed_in_account())
+        flash(_("Ended. %(name)s can no longer act for the person, from their next page. "
+                "They are not told why.", name=found.advocate.display_name), "success")
+        return _person_page(person)
+    return render_template("advocates/staff_end.html", form=form, person=person, link=found,
+                           back_url=url_for("staff_advocates.person_advocates", reference=reference))
+
+
+@bp.route("/people/<reference>/advocates/<int:link_id>/review", methods=["GET", "POST"])
+@allow(CASEWORKERS)
+def review(reference: str, link_id: int) -> str | Response:
+    """Reviewed: keep the link until a new review date, or go on to end it. Only links staff
+    recorded have a review date; the person's own invitations are theirs to end."""
+    person = _person(reference)
+    found = _link(person, link_id)
+    if found.ended_at is not None or found.review_date is None:
+        flash(_("That link has no review to record."), "info")
+        return _person_page(person)
+    form = ReviewForm()
+    if form.validate_on_submit() and form.next_review.data is not None:
+        services.keep_after_review(found, next_review=form.next_review.data, today=local_today(),
+                                   by=signed_in_account())
+        flash(_("Reviewed. The link is kept until the next review on %(date)s.",
+                date=format_local_date(form.next_review.data)), "success")
+        return _person_page(person)
+    return render_template(
+        "advocates/staff_review.html", form=form, person=person, link=found,
+        basis_labels=BASIS_LABELS, latest=services.latest_review_date(local_today()),
+        back_url=url_for("staff_advocates.person_advocates", reference=reference))
 
 
 @bp.route("/people/<reference>/never-link/<int:entry_id>/remove", methods=["POST"])

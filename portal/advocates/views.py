@@ -74,7 +74,7 @@ def helpers() -> str:
     person = _person()
     return render_template(
         "advocates/helpers.html", links=services.links_of(person),
-        invitations=services.pending_invitations(person),
+        ended=services.ended_by_staff(person), invitations=services.pending_invitations(person),
         never=services.never_link_list(person), **_labels(),
     )
 

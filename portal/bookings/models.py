@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.crypto import EncryptedText
 from portal.db import Base, UTCDateTime, utcnow
 
 
@@ -73,7 +74,7 @@ class FileAccessBooking(Base):
     interpreter: Mapped[bool] = mapped_column(Boolean, default=False)
     interpreter_language: Mapped[str | None] = mapped_column(String(60))
     advocate_coming: Mapped[bool] = mapped_column(Boolean, default=False)
-    access_needs: Mapped[str | None] = mapped_column(String(500))
+    access_needs: Mapped[str | None] = mapped_column(EncryptedText)  # free text, never searched
     copy_to_take_away: Mapped[bool] = mapped_column(Boolean, default=False)
     # Staff side
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
@@ -120,7 +121,7 @@ class SubjectAccessRequest(Base):
     received_on: Mapped[date]
     due_on: Mapped[date]
     extended_months: Mapped[int] = mapped_column(Integer, default=0)
-    extension_reason: Mapped[str | None] = mapped_column(String(500))
+    extension_reason: Mapped[str | None] = mapped_column(EncryptedText)  # free text, never searched
     extended_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))

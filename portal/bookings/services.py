@@ -1,10 +1,11 @@
 """The rules of supervised file access (REC-1 to REC-4) and subject access requests.
 
 Availability: a slot is offered when it starts at least the pack's notice after now (REC-2),
-falls on an open day inside the opening hours, lies inside the working hours of an eligible
-supervisor (REC-3), and there are more free eligible supervisors than waiting requests that
-overlap it. Slots are stepped in real elapsed time from each range's start, so a session is
-always ``slot_minutes`` long, also on the days the clocks change.
+on a day no further ahead than the pack's horizon, falls on an open day inside the opening
+hours, lies inside the working hours of an eligible supervisor (REC-3), and there are more
+free eligible supervisors than waiting requests that overlap it. Slots are stepped in real
+elapsed time from each range's start, so a session is always ``slot_minutes`` long, also on
+the days the clocks change.
 
 Times are UTC everywhere except where they are turned into, or read from, the organisation's
 wall clock (``organisation_zone``).
@@ -38,12 +39,10 @@ from portal.i18n import organisation_zone
 from portal.notifications import services as outbox
 from portal.notifications.models import OutboxMessage, Status
 from portal.people.models import Person
+from portal.policy.pack import HORIZON_DAYS_DEFAULT
 from portal.policy.services import setting
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-# How far ahead people may book. Not a pack setting (yet): a charity's diary rarely runs
-# further than a month.
-DAYS_AHEAD = 28
 SAR_MAX_EXTENSION_MONTHS = 2  # UK GDPR Art. 12(3): one month, plus up to two more
 
 
@@ -117,6 +116,12 @@ def slot_length() -> timedelta:
 
 def notice() -> timedelta:
     return timedelta(hours=int(setting("file_access.notice_hours", 24)))
+
+
+def horizon_days() -> int:
+    """How many days ahead people may ask for a visit (the pack's ``bookings.horizon_days``;
+    versions loaded before that setting existed get the default)."""
+    return int(setting("bookings.horizon_days", HORIZON_DAYS_DEFAULT))
 
 
 # --- who may supervise (REC-3) ------------------------------------------------------------
@@ -202,6 +207,12 @@ class Diary:
     closed: set[date]
     supervisors: list[tuple[Account, dict[str, list[str]]]]
     bookings: list[FileAccessBooking] = field(default_factory=list)
+    horizon_days: int = HORIZON_DAYS_DEFAULT
+
+    @property
+    def last_day(self) -> date:
+        """The last day people may ask for: today plus the horizon, in the local diary."""
+        return self.now.astimezone(self.zone).date() + timedelta(days=self.horizon_days)
 
     def _within(self, start: datetime, end: datetime, weekly: dict[str, list[str]]) -> bool:
         day = start.astimezone(self.zone).date()
@@ -242,13 +253,15 @@ class Diary:
         return len(self.free_supervisors(start, end, ignore=ignore)) > len(waiting)
 
     def offered(self, day: date, *, ignore: int | None = None) -> list[tuple[datetime, datetime]]:
+        if day > self.last_day:
+            return []
         earliest = self.now + self.notice
         return [(start, end) for start, end in self.candidates(day)
                 if start >= earliest and self.available(start, end, ignore=ignore)]
 
     def days(self, *, ignore: int | None = None) -> list[date]:
         first = self.now.astimezone(self.zone).date()
-        return [first + timedelta(days=n) for n in range(DAYS_AHEAD + 1)
+        return [first + timedelta(days=n) for n in range(self.horizon_days + 1)
                 if self.offered(first + timedelta(days=n), ignore=ignore)]
 
 
@@ -259,8 +272,9 @@ def diary(*, now: datetime | None = None) -> Diary:
     eligible = eligible_supervisors(today)
     hours = hours_of(eligible)
     supervisors = [(account, hours[account.id]) for account in eligible]
+    horizon = horizon_days()
     window_start = now - timedelta(days=1)
-    window_end = now + timedelta(days=DAYS_AHEAD + 2)
+    window_end = now + timedelta(days=horizon + 2)
     bookings = list(db.session.scalars(
         select(FileAccessBooking).where(FileAccessBooking.status.in_(ACTIVE),
                                         FileAccessBooking.ends_at >= window_start,
@@ -270,7 +284,7 @@ def diary(*, now: datetime | None = None) -> Diary:
                  slot_minutes=int(setting("file_access.slot_minutes", 60)),
                  buffer=timedelta(minutes=int(setting("file_access.buffer_minutes", 0))),
                  opening=opening_hours(), closed=closures(), supervisors=supervisors,
-                 bookings=bookings)
+                 bookings=bookings, horizon_days=horizon)
 
 
 def _check_slot(starts_at: datetime, *, now: datetime, ignore: int | None = None) -> datetime:
@@ -278,8 +292,8 @@ def _check_slot(starts_at: datetime, *, now: datetime, ignore: int | None = None
     book = diary(now=now)
     day = starts_at.astimezone(book.zone).date()
     match = [end for start, end in book.candidates(day) if start == starts_at]
-    if not match or starts_at < now + book.notice:
-        raise SlotNotOffered("that time is not offered (notice, opening hours or closure)")
+    if not match or starts_at < now + book.notice or day > book.last_day:
+        raise SlotNotOffered("that time is not offered (notice, horizon, opening hours or closure)")
     if not book.available(starts_at, match[0], ignore=ignore):
         raise SlotTaken("that time was just taken")
     return match[0]

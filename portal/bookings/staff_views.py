@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from portal.accounts.models import Account
+from portal.audit.services import record_event
 from portal.bookings import services
 from portal.bookings.forms import (
     DECLINE_LABELS,
@@ -116,7 +117,11 @@ def _render_booking(found: FileAccessBooking, *, confirm_form: ConfirmForm | Non
 @bp.route("/<int:booking_id>")
 @allow(CASEWORKERS)
 def booking(booking_id: int) -> tuple[str, int]:
-    return _render_booking(_booking(booking_id))
+    found = _booking(booking_id)
+    # The request shows who asked and their needs: a view of their record (SEC-1).
+    record_event("person.viewed", person=db.session.get(Person, found.person_id),
+                 page=request.endpoint, basis="booking")
+    return _render_booking(found)
 
 
 @bp.route("/<int:booking_id>/confirm", methods=["POST"])
@@ -242,7 +247,10 @@ def _render_access_request(sar: SubjectAccessRequest, form: ExtendForm | None = 
 @bp.route("/access-requests/<int:sar_id>")
 @allow(CASEWORKERS)
 def access_request(sar_id: int) -> tuple[str, int]:
-    return _render_access_request(_access_request(sar_id))
+    sar = _access_request(sar_id)
+    record_event("person.viewed", person=db.session.get(Person, sar.person_id),
+                 page=request.endpoint, basis="access-request")
+    return _render_access_request(sar)
 
 
 @bp.route("/access-requests/<int:sar_id>/extend", methods=["POST"])

@@ -98,6 +98,7 @@ def choose_day() -> str | Response:
         return redirect(url_for("bookings.choose_time"))
     return render_template("bookings/day.html", form=form, days=days, moving=moving,
                            notice_hours=int(book.notice.total_seconds() // 3600),
+                           horizon_days=book.horizon_days,
                            back_url=url_for("bookings.overview"))
 
 

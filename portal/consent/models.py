@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.crypto import EncryptedText
 from portal.db import Base, UTCDateTime, append_only, utcnow
 
 
@@ -99,6 +100,9 @@ class ConsentRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answer_change_id: Mapped[int | None] = mapped_column(ForeignKey("consent_changes.id"))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Issue 7: the answer waits on the staff workspace until a worker has read it.
+    answer_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer_read_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
 
 
 @append_only
@@ -112,7 +116,7 @@ class CompetenceAssessment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     competent: Mapped[bool]
-    notes: Mapped[str] = mapped_column(String(1000))
+    notes: Mapped[str] = mapped_column(EncryptedText)  # free text, never searched
     assessed_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -133,4 +137,4 @@ class AgencyNotice(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
-    how: Mapped[str | None] = mapped_column(String(300))
+    how: Mapped[str | None] = mapped_column(EncryptedText)  # free text, never searched

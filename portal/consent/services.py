@@ -250,6 +250,35 @@ def open_requests(person: Person) -> list[ConsentRequest]:
     ))
 
 
+def unread_answers(person: Person) -> list[ConsentRequest]:
+    """Answers to staff questions that no worker has read yet (the workspace lists them)."""
+    return list(db.session.scalars(
+        select(ConsentRequest)
+        .where(ConsentRequest.person_id == person.id, ConsentRequest.answered_at.is_not(None),
+               ConsentRequest.answer_read_at.is_(None))
+        .order_by(ConsentRequest.answered_at, ConsentRequest.id)
+    ))
+
+
+def answer_choices(requests: list[ConsentRequest]) -> dict[int, Choice]:
+    """What each answered request said: the decision its answer recorded."""
+    change_ids = [request.answer_change_id for request in requests if request.answer_change_id]
+    rows = db.session.scalars(select(ConsentDecision).where(ConsentDecision.change_id.in_(change_ids)))
+    by_change = {row.change_id: row.choice for row in rows}
+    return {request.id: by_change[request.answer_change_id] for request in requests
+            if request.answer_change_id in by_change}
+
+
+def mark_answer_read(request: ConsentRequest, *, by: Account) -> None:
+    if request.answer_read_at is not None or request.answered_at is None:
+        return
+    request.answer_read_at = utcnow()
+    request.answer_read_by_id = by.id
+    db.session.flush()
+    record_event("consent.answer_read", actor=by, person=db.session.get(Person, request.person_id),
+                 request=request.id)
+
+
 def find_request(person: Person, request_id: int) -> ConsentRequest | None:
     request = db.session.get(ConsentRequest, request_id)
     return request if request is not None and request.person_id == person.id else None

@@ -151,6 +151,7 @@ def person_consent(reference: str) -> str:
 
         record_event("consent.checked", person=person, agency=form.agency.data,
                      information_kind=form.kind.data, answer=result.answer.value)
+    unread = services.unread_answers(person)
     ask_form = AskForm(prefix="ask")
     ask_form.agency.choices = _choices(agencies)
     ask_form.kind.choices = _choices(kinds)
@@ -159,6 +160,7 @@ def person_consent(reference: str) -> str:
         competence_form=CompetenceForm(prefix="competence"),
         needs_competence=services.needs_competence_assessment(person),
         open_requests=services.open_requests(person), notices=services.open_notices(person),
+        unread_answers=unread, answer_choices=services.answer_choices(unread),
         rows=_decisions_table(person, agencies, kinds), changes=services.history(person),
         agencies=agencies, kinds=kinds, choice_labels=CHOICE_LABELS,
         back_url=url_for("staff.person", reference=person.reference),
@@ -229,6 +231,19 @@ def competence(reference: str) -> str | Response:
         return redirect(url_for("staff_consent.person_consent", reference=person.reference))
     return render_template("consent/staff_competence.html", person=person, form=form,
                            back_url=url_for("staff_consent.person_consent", reference=person.reference))
+
+
+@bp.route("/answers/<int:request_id>/read", methods=["POST"])
+@allow(CASEWORKERS)
+def answer_read(reference: str, request_id: int) -> Response:
+    """A worker has read the person's answer: it leaves the workspace."""
+    person = _person(reference)
+    found = services.find_request(person, request_id)
+    if found is None or found.answered_at is None:
+        abort(404)
+    services.mark_answer_read(found, by=signed_in_account())
+    flash(_("Marked as read."), "success")
+    return redirect(url_for("staff_consent.person_consent", reference=person.reference))
 
 
 @bp.route("/notices/<int:notice_id>/done", methods=["POST"])

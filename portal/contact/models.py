@@ -6,9 +6,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, String
+from sqlalchemy import Boolean, Enum, ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.crypto import EncryptedText
 from portal.db import Base, UTCDateTime, append_only, utcnow
 
 NOTE_MAX = 300
@@ -42,6 +43,7 @@ class ContactPreference(Base):
     # Whether a message may be left: on voicemail, or with whoever answers.
     may_leave_message: Mapped[bool] = mapped_column(Boolean)
     # For staff only ("my partner reads my texts"); never shown to advocates.
-    note: Mapped[str | None] = mapped_column(String(NOTE_MAX))
+    # (Encrypted: free text, never searched; NOTE_MAX is checked by the form.)
+    note: Mapped[str | None] = mapped_column(EncryptedText)
     set_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,4 +1,4 @@
-"""Forms of the disclosure register: recording a share, and a safety hold."""
+"""Forms of the disclosure register: recording a share, a safety hold, and a refusal."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.consent.services import local_today
-from portal.disclosures.services import PHONE
+from portal.disclosures.services import PHONE, REFUSAL_REASON_MAX
 from portal.forms import DayMonthYearField, at_most
 
 # The pack lists channels by id; these are the words for the ones we know (others show as
@@ -68,3 +68,21 @@ class HoldForm(FlaskForm):
     def validate_review_on(self, field: Any) -> None:
         if field.data and field.data < local_today():
             raise ValidationError(str(_l("The review date must be today or later.")))
+
+
+class FollowUpForm(FlaskForm):
+    """A manager's note of what was done about an emergency share not approved."""
+
+    follow_up_note = TextAreaField(
+        _l("What was done about it (staff only)"),
+        validators=[DataRequired(_l("Say what was done about it.")), at_most(REFUSAL_REASON_MAX)],
+    )
+
+
+class RefuseForm(FlaskForm):
+    """An approver's refusal of a share waiting for approval (DIS-2)."""
+
+    refusal_reason = TextAreaField(
+        _l("Why you are refusing it (staff only)"),
+        validators=[DataRequired(_l("Say why you are refusing it.")), at_most(REFUSAL_REASON_MAX)],
+    )

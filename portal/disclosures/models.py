@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.crypto import EncryptedText
 from portal.db import Base, UTCDateTime, append_only, utcnow
 
 if TYPE_CHECKING:
+    from portal.accounts.models import Account
     from portal.people.models import Person
 
 
@@ -30,10 +32,17 @@ class Status(enum.StrEnum):
     DONE_PENDING_APPROVAL = "done-pending-approval"
     # Counts as done: shared with consent, or approved by enough approvers.
     DONE = "done"
+    # An approver refused a pending share: nothing left the organisation, and nothing will.
+    REFUSED = "refused"
+    # Shared in an emergency, then an approver refused it afterwards: it did happen (so the
+    # person is still told, DIS-3, and it still counts), but managers must look at it.
+    DONE_APPROVAL_REFUSED = "done-approval-refused"
 
 
 # Statuses in which information has actually left the organisation.
-SHARED = (Status.DONE, Status.DONE_PENDING_APPROVAL)
+SHARED = (Status.DONE, Status.DONE_PENDING_APPROVAL, Status.DONE_APPROVAL_REFUSED)
+# Statuses in which an approver refused it (DIS-2).
+REFUSALS = (Status.REFUSED, Status.DONE_APPROVAL_REFUSED)
 
 
 class Basis(enum.StrEnum):
@@ -52,15 +61,20 @@ class Disclosure(Base):
         # DIS-4: a phone share records how the caller's identity was checked.
         CheckConstraint("channel <> 'phone' OR identity_check IS NOT NULL", name="phone_identity_checked"),
         CheckConstraint("basis = 'consent' OR circumstance IS NOT NULL", name="circumstance_named"),
+        # DIS-2: a refusal says who refused and why.
+        CheckConstraint("status NOT IN ('refused', 'done-approval-refused') "
+                        "OR (refused_by_id IS NOT NULL AND refusal_reason IS NOT NULL)",
+                        name="refusal_explained"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(12), unique=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     agency: Mapped[str] = mapped_column(String(60))  # an id from the policy pack
-    purpose: Mapped[str] = mapped_column(String(500))
+    # Free text, never searched: encrypted (security.md, "Headers and data").
+    purpose: Mapped[str] = mapped_column(EncryptedText)
     channel: Mapped[str] = mapped_column(String(30))  # one of the pack's disclosure.channels
-    identity_check: Mapped[str | None] = mapped_column(String(300))
+    identity_check: Mapped[str | None] = mapped_column(EncryptedText)
     basis: Mapped[Basis] = mapped_column(_enum(Basis, "basis", 20))
     circumstance: Mapped[str | None] = mapped_column(String(60))  # an id from the pack
     status: Mapped[Status] = mapped_column(_enum(Status, "status"), index=True)
@@ -72,8 +86,19 @@ class Disclosure(Base):
     # When the information left (or, for a pending share, may leave): set once it counts.
     shared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An approver's refusal (DIS-2): one ends the wait. The reason is for staff only.
+    refused_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refusal_reason: Mapped[str | None] = mapped_column(EncryptedText)
+    # A manager has looked into an emergency share whose approval was refused, and says
+    # what was done (staff only); it then leaves the managers' list.
+    followed_up_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    follow_up_note: Mapped[str | None] = mapped_column(EncryptedText)
 
     person: Mapped[Person] = relationship()
+    refused_by: Mapped[Account | None] = relationship(foreign_keys=[refused_by_id])
+    followed_up_by: Mapped[Account | None] = relationship(foreign_keys=[followed_up_by_id])
     kinds: Mapped[list[DisclosureKind]] = relationship(order_by="DisclosureKind.id")
     approvals: Mapped[list[DisclosureApproval]] = relationship(order_by="DisclosureApproval.id")
     holds: Mapped[list[SafetyHold]] = relationship(order_by="SafetyHold.id")
@@ -118,7 +143,7 @@ class SafetyHold(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     disclosure_id: Mapped[int] = mapped_column(ForeignKey("disclosures.id"), index=True)
-    reason: Mapped[str] = mapped_column(String(1000))
+    reason: Mapped[str] = mapped_column(EncryptedText)
     review_on: Mapped[date]
     placed_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

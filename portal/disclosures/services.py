@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from portal import codes
 from portal.accounts.models import Account
@@ -175,7 +176,8 @@ def awaiting_approval(disclosure: Disclosure) -> bool:
 
 
 def may_approve(disclosure: Disclosure, account: Account) -> bool:
-    """An approver of a role the pack names, who did not record it and has not approved it."""
+    """An approver of a role the pack names, who did not record it and has not approved it.
+    The same people may refuse it instead (DIS-2)."""
     return (
         awaiting_approval(disclosure)
         and account.role.value in approver_roles()
@@ -184,9 +186,15 @@ def may_approve(disclosure: Disclosure, account: Account) -> bool:
     )
 
 
-def approve(disclosure: Disclosure, *, by: Account, now: datetime | None = None) -> Disclosure:
-    # Lock the disclosure so two approvers at once count each other's approval (PostgreSQL:
-    # FOR UPDATE; SQLite: every write transaction is BEGIN IMMEDIATE already).
+REFUSAL_REASON_MAX = 1000
+
+
+def _lock_for_decision(disclosure: Disclosure, by: Account) -> Disclosure:
+    """The disclosure, locked, once it is sure ``by`` may approve or refuse it now.
+
+    The lock makes two approvers at once see each other's decision: two approvals both
+    count, and an approval and a refusal cannot both win (PostgreSQL: FOR UPDATE; SQLite:
+    every write transaction is BEGIN IMMEDIATE already)."""
     locked = db.session.scalars(
         select(Disclosure).where(Disclosure.id == disclosure.id).with_for_update()
         .execution_options(populate_existing=True)
@@ -200,6 +208,11 @@ def approve(disclosure: Disclosure, *, by: Account, now: datetime | None = None)
         raise DisclosureError("the policy does not let this role approve disclosures")
     if any(approval.approver_id == by.id for approval in locked.approvals):
         raise DisclosureError("each approver approves once")
+    return locked
+
+
+def approve(disclosure: Disclosure, *, by: Account, now: datetime | None = None) -> Disclosure:
+    locked = _lock_for_decision(disclosure, by)
     now = now or utcnow()
     try:
         with db.session.begin_nested():
@@ -221,6 +234,64 @@ def approve(disclosure: Disclosure, *, by: Account, now: datetime | None = None)
         record_event("disclosure.done", actor=by, person=person, reference=locked.reference,
                      previous_status=before.value)
     return locked
+
+
+def refuse(disclosure: Disclosure, *, by: Account, reason: str, now: datetime | None = None) -> Disclosure:
+    """One approver's refusal ends the wait, however many approvals the pack asks for
+    (DIS-2). A pending share is then never made; an emergency share already happened, so
+    the person is still told of it (DIS-3) and managers must look at it."""
+    reason = reason.strip()
+    if not reason:
+        raise DisclosureError("a refusal gives its reason")
+    if len(reason) > REFUSAL_REASON_MAX:
+        raise DisclosureError(f"a refusal's reason is at most {REFUSAL_REASON_MAX} characters")
+    locked = _lock_for_decision(disclosure, by)
+    before = locked.status
+    locked.status = Status.REFUSED if before == Status.PENDING else Status.DONE_APPROVAL_REFUSED
+    locked.refused_by_id = by.id
+    locked.refused_at = now or utcnow()
+    locked.refusal_reason = reason
+    db.session.flush()
+    # The reason is for staff only and stays out of the audit trail's details.
+    record_event("disclosure.refused", actor=by, person=db.session.get(Person, locked.person_id),
+                 reference=locked.reference, previous_status=before.value, status=locked.status.value,
+                 reason_given=True)
+    return locked
+
+
+def not_approved_after_the_event() -> list[Disclosure]:
+    """Shares made in an emergency whose approval was then refused, oldest first: they did
+    happen, and managers must look at them."""
+    return list(db.session.scalars(
+        select(Disclosure).where(Disclosure.status == Status.DONE_APPROVAL_REFUSED,
+                                 Disclosure.followed_up_at.is_(None))
+        .options(selectinload(Disclosure.person), selectinload(Disclosure.refused_by))
+        .order_by(Disclosure.recorded_at, Disclosure.id)
+    ))
+
+
+FOLLOW_UP_ROLES = ("manager", "administrator")
+
+
+def may_follow_up(disclosure: Disclosure, account: Account) -> bool:
+    return (disclosure.status == Status.DONE_APPROVAL_REFUSED and disclosure.followed_up_at is None
+            and account.role.value in FOLLOW_UP_ROLES)
+
+
+def follow_up(disclosure: Disclosure, *, by: Account, note: str, now: datetime | None = None) -> None:
+    """A manager records what was done about an emergency share whose approval was refused
+    (for example: spoke to the worker, told the person, reported a breach)."""
+    note = note.strip()
+    if not note:
+        raise DisclosureError("say what was done")
+    if not may_follow_up(disclosure, by):
+        raise DisclosureError("only a manager follows up an emergency share not approved, once")
+    disclosure.followed_up_by_id = by.id
+    disclosure.followed_up_at = now or utcnow()
+    disclosure.follow_up_note = note
+    db.session.flush()
+    record_event("disclosure.followed_up", actor=by, person=db.session.get(Person, disclosure.person_id),
+                 reference=disclosure.reference, note_given=True)
 
 
 def waiting_for(account: Account) -> list[Disclosure]:

@@ -1,6 +1,6 @@
 """Staff side of the disclosure register: record a share (with the consent check shown),
-approve one made without consent, safety holds and their review, and the anonymous report
-(DIS-1 to DIS-5)."""
+approve or refuse one made without consent, safety holds and their review, emergency shares
+whose approval was refused, and the anonymous report (DIS-1 to DIS-5)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from portal.consent.staff_views import ANSWER_LABELS
 from portal.consent.views import names_in_language
 from portal.disclosures import report as figures
 from portal.disclosures import services
-from portal.disclosures.forms import CHANNEL_LABELS, HoldForm, RecordDisclosureForm
+from portal.disclosures.forms import CHANNEL_LABELS, FollowUpForm, HoldForm, RecordDisclosureForm, RefuseForm
 from portal.disclosures.models import Disclosure, SafetyHold, Status
 from portal.extensions import db
 from portal.i18n import current_language
@@ -32,11 +32,15 @@ bp = Blueprint("staff_disclosures", __name__, url_prefix="/staff", template_fold
 
 # Figures for outside agencies are the managers' to give (000 §4.4b).
 REPORT_READERS = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
+# Emergency shares whose approval was refused are for managers to look at (DIS-2).
+MANAGERS = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
 
 STATUS_LABELS = {
     Status.PENDING: _l("Waiting for approval: do not share yet"),
     Status.DONE_PENDING_APPROVAL: _l("Shared in an emergency: approval still needed"),
     Status.DONE: _l("Done"),
+    Status.REFUSED: _l("Refused: not shared"),
+    Status.DONE_APPROVAL_REFUSED: _l("Shared in an emergency: approval refused"),
 }
 CONSENT_ANSWERS = {"yes": _l("yes"), "no": _l("no"), "ask": _l("not given: ask first")}
 
@@ -124,10 +128,14 @@ def record(reference: str) -> str | Response:
     )
 
 
-def _render_detail(person: Person, disclosure: Disclosure, hold_form: HoldForm) -> str:
+def _render_detail(person: Person, disclosure: Disclosure, hold_form: HoldForm | None = None,
+                   refuse_form: RefuseForm | None = None, follow_up_form: FollowUpForm | None = None) -> str:
     account = signed_in_account()
     return render_template(
-        "disclosures/staff_detail.html", person=person, disclosure=disclosure, form=hold_form,
+        "disclosures/staff_detail.html", person=person, disclosure=disclosure,
+        form=hold_form or HoldForm(formdata=None), refuse_form=refuse_form or RefuseForm(formdata=None),
+        follow_up_form=follow_up_form or FollowUpForm(formdata=None),
+        may_follow_up=services.may_follow_up(disclosure, account),
         may_approve=services.may_approve(disclosure, account),
         recorded_by_me=disclosure.recorded_by_id == account.id, **_names(),
         back_url=url_for("staff_disclosures.person_disclosures", reference=person.reference),
@@ -140,7 +148,7 @@ def detail(reference: str, disclosure_ref: str) -> str:
     person = _person(reference)
     disclosure = _disclosure(person, disclosure_ref)
     record_event("disclosure.viewed", person=person, reference=disclosure.reference)  # SEC-1
-    return _render_detail(person, disclosure, HoldForm())
+    return _render_detail(person, disclosure)
 
 
 @bp.route("/people/<reference>/disclosures/<disclosure_ref>/approve", methods=["POST"])
@@ -160,6 +168,59 @@ def approve(reference: str, disclosure_ref: str) -> Response:
             flash(_("Approved. It still needs another approval."), "success")
     return redirect(url_for("staff_disclosures.detail", reference=person.reference,
                             disclosure_ref=disclosure.reference))
+
+
+@bp.route("/people/<reference>/disclosures/<disclosure_ref>/follow-up", methods=["POST"])
+@allow(MANAGERS)
+def follow_up(reference: str, disclosure_ref: str) -> str | Response:
+    """A manager has looked into an emergency share whose approval was refused."""
+    person = _person(reference)
+    disclosure = _disclosure(person, disclosure_ref)
+    detail_url = url_for("staff_disclosures.detail", reference=person.reference,
+                         disclosure_ref=disclosure.reference)
+    if not services.may_follow_up(disclosure, signed_in_account()):
+        flash(_("There is nothing to follow up on this disclosure."), "error")
+        return redirect(detail_url)
+    form = FollowUpForm()
+    if not form.validate_on_submit():
+        return _render_detail(person, disclosure, follow_up_form=form)
+    services.follow_up(disclosure, by=signed_in_account(), note=form.follow_up_note.data or "")
+    flash(_("Recorded. It is no longer on the list of emergency shares not approved."), "success")
+    return redirect(detail_url)
+
+
+@bp.route("/people/<reference>/disclosures/<disclosure_ref>/refuse", methods=["POST"])
+@allow(CASEWORKERS)
+def refuse(reference: str, disclosure_ref: str) -> str | Response:
+    """An approver refuses a share waiting for approval (DIS-2): the same people who may
+    approve it. One refusal ends the wait."""
+    person = _person(reference)
+    disclosure = _disclosure(person, disclosure_ref)
+    account = signed_in_account()
+    if account.role.value not in services.approver_roles():
+        abort(403)
+    detail_url = url_for("staff_disclosures.detail", reference=person.reference,
+                         disclosure_ref=disclosure.reference)
+    cannot = _("You can't refuse this disclosure: it is not waiting for you, you recorded it, "
+               "or you have already approved it.")
+    if not services.may_approve(disclosure, account):
+        flash(cannot, "error")
+        return redirect(detail_url)
+    form = RefuseForm()
+    if not form.validate_on_submit():
+        return _render_detail(person, disclosure, refuse_form=form)
+    try:
+        refused = services.refuse(disclosure, by=account, reason=form.refusal_reason.data or "")
+    except services.DisclosureError:
+        # Someone else decided it in the moment between the page and the button.
+        flash(cannot, "error")
+    else:
+        if refused.status == Status.REFUSED:
+            flash(_("Refused. It must not be shared."), "success")
+        else:
+            flash(_("Approval refused. It was already shared in an emergency, so managers will "
+                    "look at it."), "success")
+    return redirect(detail_url)
 
 
 @bp.route("/people/<reference>/disclosures/<disclosure_ref>/hold", methods=["POST"])
@@ -202,6 +263,15 @@ def holds() -> str:
     """Every safety hold in place, the one due for review first (DIS-3)."""
     return render_template("disclosures/holds.html", holds=services.holds_for_review(),
                            today=local_today(), **_names(),
+                           back_url=url_for("staff.home"))
+
+
+@bp.route("/disclosures/not-approved")
+@allow(MANAGERS)
+def not_approved() -> str:
+    """Emergency shares whose approval was refused afterwards, oldest first (DIS-2)."""
+    return render_template("disclosures/not_approved.html",
+                           disclosures=services.not_approved_after_the_event(), **_names(),
                            back_url=url_for("staff.home"))
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import Account
-from portal.db import Base, UTCDateTime, utcnow
+from portal.crypto import EncryptedText
+from portal.db import Base, UTCDateTime, append_only, utcnow
 
 
 class Person(Base):
@@ -54,13 +55,13 @@ class AdvocateLink(Base):
     # records on their behalf; off unless granted.
     may_request_records: Mapped[bool] = mapped_column(Boolean, default=False)
     # Staff links: what the basis rests on, and when staff must look at it again.
-    basis_details: Mapped[str | None] = mapped_column(String(500))
+    basis_details: Mapped[str | None] = mapped_column(EncryptedText)  # free text, never searched
     review_date: Mapped[date | None]
     # Who granted it: the person (by invitation) or the worker who recorded the basis.
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     # A safeguarding suspension: the reason is for staff only, never shown to the advocate.
-    suspended_reason: Mapped[str | None] = mapped_column(String(500))
+    suspended_reason: Mapped[str | None] = mapped_column(EncryptedText)
     suspended_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
 
     advocate: Mapped[Account] = relationship(foreign_keys=[advocate_id])
@@ -69,3 +70,42 @@ class AdvocateLink(Base):
     @property
     def in_force(self) -> bool:
         return self.ended_at is None and self.suspended_at is None
+
+
+class CaseloadMember(Base):
+    """A worker with a person on their caseload: they may open the person's record without
+    giving a reason each time (SEC-1, need to know). Kept as history: a worker taken off a
+    caseload gets an end time, never a deleted row."""
+
+    __tablename__ = "caseload_members"
+    __table_args__ = (
+        Index("uq_caseload_members_active", "person_id", "account_id", unique=True,
+              sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+
+    account: Mapped[Account] = relationship(foreign_keys=[account_id])
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+
+
+@append_only
+class RecordAccess(Base):
+    """A worker's recorded reason for opening the record of someone not on their caseload
+    (SEC-1). It lets them in until ``until``; the reason is in the audit trail too."""
+
+    __tablename__ = "record_accesses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(30))  # a key of need_to_know.REASONS
+    details: Mapped[str | None] = mapped_column(EncryptedText)  # free text, never searched
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)

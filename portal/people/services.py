@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import session
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from portal import codes
 from portal.accounts.models import Account, Role
 from portal.accounts.services import issue_activation_code
 from portal.audit.services import record_event
 from portal.extensions import db
+from portal.forms import day_month_year, looks_like_date
+from portal.people import need_to_know
 from portal.people.models import AdvocateLink, Person
 
 
@@ -61,6 +63,9 @@ def create_service_user(
     db.session.add(account)
     db.session.flush()
     record_event("person.created", actor=by, person=person)
+    if by.role in need_to_know.CASEWORKER_ROLES:
+        # Whoever met them first is their worker until a manager says otherwise (SEC-1).
+        need_to_know.add_to_caseload(person, by, by=by)
     code = issue_activation_code(account, by=by)
     return NewServiceUser(person, account, code)
 
@@ -74,12 +79,14 @@ def account_of(person: Person) -> Account | None:
 
 
 def search_people(text: str, *, limit: int = 50) -> list[Person]:
+    """By part of a name, the whole reference, or the date of birth typed as day, month and
+    year (27 3 2007, 27/03/2007). A date that doesn't exist raises a translated ValueError."""
     query = select(Person).order_by(Person.known_as, Person.id).limit(limit)
     text = text.strip()
+    if text and looks_like_date(text):
+        return list(db.session.scalars(query.where(Person.date_of_birth == day_month_year(text))))
     if text:
         like = f"%{text.lower()}%"
-        from sqlalchemy import func
-
         query = query.where(
             or_(
                 func.lower(Person.full_name).like(like),

@@ -23,6 +23,9 @@ DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sun
 ROLES = ("staff", "volunteer", "manager", "administrator")
 LIST_KEYS = ("agencies", "information_kinds", "exceptional_circumstances")
 KNOWN_LANGUAGES = ("en", "en-easy", "cy", "pl", "ro", "uk", "so", "ar", "ur", "bn", "pa")
+# bookings.horizon_days: how many days ahead people may ask for a file visit (optional).
+HORIZON_DAYS_DEFAULT = 28
+HORIZON_DAYS_RANGE = (1, 365)
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,7 @@ def _check_settings(check: _Checker, pack: dict[str, Any]) -> dict[str, Any]:
         "slot_minutes": _positive(check, pack, "file_access.slot_minutes"),
         "buffer_minutes": _positive(check, pack, "file_access.buffer_minutes", zero=True),
     }
+    settings["bookings"] = {"horizon_days": _horizon_days(check, pack)}
     settings["disclosure"] = {
         "approvals_needed": _positive(check, pack, "disclosure.approvals_needed"),
         "approver_roles": _roles(check, pack, "disclosure.approver_roles"),
@@ -161,6 +165,19 @@ def _positive(check: _Checker, pack: dict[str, Any], dotted: str, *, zero: bool 
     if value is not None and (value < 0 or (value == 0 and not zero)):
         check.problem("pack.toml", dotted, "must be a whole number above zero" if not zero
                       else "must be zero or more")
+        return None
+    return value  # type: ignore[no-any-return]
+
+
+def _horizon_days(check: _Checker, pack: dict[str, Any]) -> int | None:
+    """Optional; a pack without it gets the default (a month of diary, as before)."""
+    dotted = "bookings.horizon_days"
+    value = check.need(pack, "pack.toml", dotted, int, optional=True)
+    if value is None:  # missing, or of the wrong type (a problem named by ``need``)
+        return HORIZON_DAYS_DEFAULT
+    low, high = HORIZON_DAYS_RANGE
+    if not low <= value <= high:
+        check.problem("pack.toml", dotted, f"must be a whole number from {low} to {high}")
         return None
     return value  # type: ignore[no-any-return]
 

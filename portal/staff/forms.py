@@ -4,7 +4,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Optional, ValidationError
 
@@ -12,6 +12,7 @@ from portal.accounts.models import Role
 from portal.accounts.services import looks_like_phone
 from portal.forms import DayMonthYearField, at_most, not_in_future
 from portal.i18n import LANGUAGES
+from portal.people.need_to_know import REASONS
 
 
 def _phone(_form: Any, field: Any) -> None:
@@ -100,7 +101,32 @@ class NewAccountForm(SignInNamesMixin, FlaskForm):
 
 
 class SearchForm(FlaskForm):
-    q = StringField(_l("Name or reference"), validators=[Optional(), at_most(100)])
+    q = StringField(_l("Name, reference or date of birth"), validators=[Optional(), at_most(100)])
+
+
+class OpenRecordForm(FlaskForm):
+    """Why a worker opens the record of someone not on their caseload (SEC-1)."""
+
+    reason = RadioField(
+        _l("Why do you need to open this record?"),
+        choices=[SelectChoice(key, label) for key, label in REASONS.items()],
+        validators=[DataRequired(_l("Choose why you need to open the record."))],
+        invalid_choice_message=_l("Choose why you need to open the record."),
+    )
+    details = TextAreaField(_l("Details (needed if you chose another reason)"),
+                            validators=[Optional(), at_most(500)])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid: bool = super().validate(extra_validators)
+        if self.reason.data == "other" and not (self.details.data or "").strip():
+            self.details.errors = [*self.details.errors, str(_l("Say why you need to open the record."))]
+            return False
+        return valid
+
+
+class AddWorkerForm(FlaskForm):
+    worker = SelectField(_l("Worker"), coerce=int,
+                         invalid_choice_message=_l("Choose a worker from the list."))
 
 
 class PolicyExplainedForm(FlaskForm):

@@ -21,18 +21,24 @@ from portal.accounts import services as accounts
 from portal.accounts.letters import activation_letter
 from portal.accounts.models import Account, ActivationCode, Role
 from portal.audit.services import record_event
+from portal.bookings import services as bookings
+from portal.bookings.staff_views import format_local_slot
+from portal.consent.services import local_today
 from portal.contact.views import staff_summary
 from portal.db import utcnow
-from portal.disclosures import services as disclosures
 from portal.extensions import db
 from portal.i18n import BY_CODE
+from portal.people import need_to_know
 from portal.people import services as people
 from portal.policy import services as policy
 from portal.security import ADMINISTRATORS, CASEWORKERS, STAFF_ANY, allow, signed_in_account
+from portal.staff import workspace
 from portal.staff.forms import (
     STAFF_ROLE_LABELS,
+    AddWorkerForm,
     NewAccountForm,
     NewPersonForm,
+    OpenRecordForm,
     PolicyExplainedForm,
     SearchForm,
 )
@@ -53,12 +59,19 @@ def home() -> str:
         ))
         if version is not None:
             not_confirmed = policy.staff_not_confirmed(version)
+    queue, everyone, kind = None, False, None
+    if account.role != Role.VOLUNTEER:  # volunteers open no records (REC-3)
+        show = request.args.get("show")
+        everyone = show == "everyone" if show in ("everyone", "mine") else workspace.default_everyone(account)
+        kind = request.args.get("kind") if request.args.get("kind") in workspace.KINDS else None
+        queue = workspace.build(account, everyone=everyone, kind=kind,
+                                page=request.args.get("page", 1, type=int))
     return render_template(
         "staff/home.html", account=account, volunteers=volunteers, version=version,
         confirmed=version is None or policy.staff_has_confirmed(account, version),
-        not_confirmed=not_confirmed,
-        # DIS-2: shares without consent waiting for this approver (volunteers open no records).
-        disclosures_waiting=disclosures.waiting_for(account) if account.role != Role.VOLUNTEER else [],
+        not_confirmed=not_confirmed, queue=queue, everyone=everyone, kind=kind,
+        kinds=workspace.KINDS, titles=workspace.ITEM_TITLES, search_form=SearchForm(),
+        format_slot=format_local_slot, today=local_today(),
     )
 
 
@@ -67,10 +80,17 @@ def home() -> str:
 def people_list() -> str:
     # Searched by POST so that a name never lands in a URL, the browser history or a
     # server log (security.md, ASVS 5 14.2.1).
+    # Before any search the page lists the worker's own caseload.
     form = SearchForm()
-    query = form.q.data or "" if form.validate_on_submit() else ""
-    found = people.search_people(query)
-    return render_template("staff/people.html", form=form, people=found)
+    viewer = signed_in_account()
+    searched, found = False, need_to_know.caseload(viewer)
+    if form.validate_on_submit():
+        try:
+            found, searched = people.search_people(form.q.data or ""), True
+        except ValueError as error:  # a date of birth that doesn't exist
+            form.q.errors = [*form.q.errors, str(error)]
+    return render_template("staff/people.html", form=form, people=found, searched=searched,
+                           mine=need_to_know.caseload_person_ids(viewer))
 
 
 def _normalised_names(form: NewPersonForm | NewAccountForm) -> dict[str, str | None]:
@@ -121,16 +141,90 @@ def _person_or_404(reference: str) -> people.Person:
 @bp.route("/people/<reference>")
 @allow(CASEWORKERS)
 def person(reference: str) -> str:
+    # Who may open it, and the audit of the view, are need_to_know's request hook (SEC-1).
     found = _person_or_404(reference)
-    record_event("person.viewed", person=found)  # every view is attributable (SEC-1)
     account = people.account_of(found)
     status = accounts.activation_status(account) if account else "none"
+    viewer = signed_in_account()
+    worker_form = None
+    if viewer.role in need_to_know.CASELOAD_MANAGERS:
+        worker_form = AddWorkerForm()
+        worker_form.worker.choices = _worker_choices(found)
     return render_template(
         "staff/person.html", person=found, account=account, status=status,
         acknowledgement=policy.person_acknowledgement(found),
         needs_policy=policy.needs_acknowledgement(found),
         safe_contact=staff_summary(found),  # read before any contact (domain.md, "Safety")
+        workers=need_to_know.workers_for(found), worker_form=worker_form,
+        on_my_caseload=need_to_know.on_caseload(viewer, found),
+        bookings=bookings.bookings_of(found), access_requests=bookings.access_requests_of(found),
+        format_slot=format_local_slot,
     )
+
+
+def _worker_choices(found: people.Person) -> list[SelectChoice]:
+    return [SelectChoice(worker.id, worker.display_name) for worker in need_to_know.assignable_workers(found)]
+
+
+def _safe_next(found: people.Person) -> str:
+    """Only back into this person's record: never a page elsewhere (no open redirect)."""
+    wanted = request.values.get("next", "")
+    home = url_for("staff.person", reference=found.reference)
+    return wanted if wanted == home or wanted.startswith(home + "/") else home
+
+
+@bp.route("/people/<reference>/open", methods=["GET", "POST"])
+@allow(CASEWORKERS)
+def open_record(reference: str) -> str | Response:
+    """Asked before opening the record of someone not on your caseload (SEC-1)."""
+    found = _person_or_404(reference)
+    viewer = signed_in_account()
+    if need_to_know.access_basis(viewer, found) is not None:
+        return redirect(_safe_next(found))
+    form = OpenRecordForm()
+    if form.validate_on_submit():
+        need_to_know.open_with_reason(found, account=viewer, reason=form.reason.data or "",
+                                      details=form.details.data)
+        return redirect(_safe_next(found))
+    return render_template("staff/open_record.html", form=form, person=found,
+                           next_url=_safe_next(found), hours=need_to_know.ACCESS_HOURS)
+
+
+@bp.route("/people/<reference>/workers", methods=["POST"])
+@allow(frozenset(need_to_know.CASELOAD_MANAGERS))
+def add_worker(reference: str) -> str | Response:
+    found = _person_or_404(reference)
+    form = AddWorkerForm()
+    form.worker.choices = _worker_choices(found)
+    if not form.validate_on_submit():
+        flash(form.worker.errors[0] if form.worker.errors else _("Choose a worker from the list."), "error")
+        return redirect(url_for("staff.person", reference=found.reference))
+    worker = db.session.get(Account, form.worker.data)
+    assert worker is not None  # the choices hold only existing caseworkers
+    need_to_know.add_to_caseload(found, worker, by=signed_in_account())
+    flash(_("%(name)s now has them on their caseload.", name=worker.display_name), "success")
+    return redirect(url_for("staff.person", reference=found.reference))
+
+
+@bp.route("/people/<reference>/workers/<int:member_id>/remove", methods=["POST"])
+@allow(frozenset(need_to_know.CASELOAD_MANAGERS))
+def remove_worker(reference: str, member_id: int) -> Response:
+    found = _person_or_404(reference)
+    member = db.session.get(need_to_know.CaseloadMember, member_id)
+    if member is None or member.person_id != found.id or member.ended_at is not None:
+        abort(404)
+    need_to_know.remove_from_caseload(member, by=signed_in_account())
+    flash(_("%(name)s no longer has them on their caseload.", name=member.account.display_name), "success")
+    return redirect(url_for("staff.person", reference=found.reference))
+
+
+@bp.route("/people/<reference>/access")
+@allow(frozenset(need_to_know.CASELOAD_MANAGERS))
+def access_log(reference: str) -> str:
+    """Managers see who opened the record without being the person's worker, and why."""
+    found = _person_or_404(reference)
+    return render_template("staff/access_log.html", person=found, rows=need_to_know.access_log(found),
+                           reasons=need_to_know.LOGGED_REASONS)
 
 
 @bp.route("/people/<reference>/policy-explained", methods=["GET", "POST"])
@@ -163,6 +257,8 @@ def _account_for_staff_action(account_id: int) -> Account:
     actor = signed_in_account()
     if account.role != Role.SERVICE_USER and actor.role != Role.ADMINISTRATOR:
         abort(403)
+    if account.person is not None and need_to_know.access_basis(actor, account.person) is None:
+        abort(403)  # their record is opened first, with a reason if not on your caseload (SEC-1)
     return account
 
 

@@ -17,7 +17,7 @@ from portal.people.models import AdvocateLink
 from tests.conftest import World, add_account, sign_in_as
 
 
-def sams_link(app: Flask, world: World, **flags: bool) -> int:
+def sams_link(app: Flask, world: World, **flags: bool | str) -> int:
     with app.app_context():
         link = db.session.scalars(select(AdvocateLink).where(
             AdvocateLink.advocate_id == world.alex.id, AdvocateLink.person_id == world.sam_person.id)).one()

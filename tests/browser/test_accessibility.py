@@ -8,6 +8,7 @@ submitting forms empty to see their error messages.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -74,10 +75,18 @@ def _staff(audit: Audit, who: str) -> None:
     page = audit.page
     audit.visit("/staff/")
     if who in CASEWORKERS:
-        audit.visit("/staff/people")
-        page.locator("main table a[href*='/staff/people/']").first.click()
-        page.wait_for_url("**/staff/people/P*")
+        audit.visit("/staff/people")  # their caseload
+        page.locator("main form[role=search] input[name=q]").fill("Sam")
+        status = submit(page, "main form[role=search] button[type=submit]")
+        audit.check("/staff/people (searched for Sam)", status=status)
+        page.locator("main table a[href*='/staff/people/']", has_text="Sam Taylor").click()
+        page.wait_for_load_state()
+        if path_of(page).endswith("/open"):  # Sam is not on their caseload: asked why (SEC-1)
+            audit.check(f"{path_of(page)} (why open this record?)")
+            page.locator("main input[name=reason][value=management]").check()
+            submit(page, "main form button[type=submit]")
         record = path_of(page)
+        assert re.fullmatch(r"/staff/people/P[^/]+", record), f"not on Sam's record: {record}"
         audit.check(f"{record} (a person's record)")
         audit.visit(f"{record}/policy-explained")
         audit.visit("/staff/people")  # search (a POST form) with no match

@@ -102,7 +102,7 @@ def test_disclosure_record_approve_and_person_view(
     morgan = new_page()
     manager = Audit(morgan, base, "morgan", "en")
     sign_in(morgan, base, "morgan")
-    waiting = morgan.locator(f"main ul.list a[href$='/disclosures/{reference}']")
+    waiting = morgan.locator(f"main ol.queue a[href$='/disclosures/{reference}']")
     assert waiting.count() == 1, "the disclosure is not in Morgan's list waiting for approval"
     manager.check(f"{path_of(morgan)} (staff home, one waiting)")
     status = follow(morgan, waiting)

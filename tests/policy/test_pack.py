@@ -43,6 +43,40 @@ def test_a_missing_field_is_named(pack: Path) -> None:
     assert problems(pack) == ["pack.toml: file_access.notice_hours: required field is missing"]
 
 
+@pytest.mark.parametrize(("value", "reason"), [
+    ("0", "must be a whole number from 1 to 365"),
+    ("366", "must be a whole number from 1 to 365"),
+    ("-3", "must be a whole number from 1 to 365"),
+    ('"14"', "must be int, not str"),
+    ("14.5", "must be int, not float"),
+    ("true", "must be int, not bool"),
+])
+def test_a_bad_booking_horizon_is_named(pack: Path, value: str, reason: str) -> None:
+    toml = pack / "pack.toml"
+    toml.write_text(toml.read_text().replace("horizon_days = 14", f"horizon_days = {value}"))
+    assert problems(pack) == [f"pack.toml: bookings.horizon_days: {reason}"]
+
+
+def test_the_booking_horizon_is_read_and_defaults_to_28_days(pack: Path) -> None:
+    reading = read_pack(pack)
+    assert reading.content is not None
+    assert reading.content["settings"]["bookings"] == {"horizon_days": 14}
+    toml = pack / "pack.toml"
+    for edge in ("1", "365"):
+        toml.write_text(toml.read_text().replace("horizon_days = 14", f"horizon_days = {edge}"))
+        edge_reading = read_pack(pack)
+        assert edge_reading.content is not None
+        assert edge_reading.content["settings"]["bookings"]["horizon_days"] == int(edge)
+        toml.write_text(toml.read_text().replace(f"horizon_days = {edge}", "horizon_days = 14"))
+    # Optional: a pack without the setting (or without the [bookings] table) gets 28.
+    toml.write_text(toml.read_text().replace("[bookings]\nhorizon_days = 14\n", ""))
+    assert "horizon_days" not in toml.read_text()
+    default = read_pack(pack)
+    assert default.content is not None and default.content["settings"]["bookings"] == {"horizon_days": 28}
+    demo = read_pack(DEMO_PACK)
+    assert demo.content is not None and demo.content["settings"]["bookings"] == {"horizon_days": 28}
+
+
 def test_an_unknown_agency_id_is_named(pack: Path) -> None:
     labels = pack / "text/en/labels.toml"
     labels.write_text(labels.read_text().replace('family-court = "The family court"',
