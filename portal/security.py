@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -67,6 +67,9 @@ def start_session(account: Account) -> None:
     """Sign in with a fresh session: Flask-Login does not rotate it (ASVS 5 7.2.4)."""
     language_choice = session.get("language")
     session.clear()
+    # A page this request still shows must carry a CSRF token of the new session, not the
+    # one Flask-WTF made for the old (found by the two-step browser test).
+    g.pop("csrf_token", None)
     login_user(account, remember=False)
     now = time.time()
     session["sid"] = secrets.token_urlsafe(24)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -80,8 +81,8 @@ def _staff(audit: Audit, who: str) -> None:
         status = submit(page, "main form[role=search] button[type=submit]")
         audit.check("/staff/people (searched for Sam)", status=status)
         page.locator("main table a[href*='/staff/people/']", has_text="Sam Taylor").click()
-        page.wait_for_load_state()
-        if path_of(page).endswith("/open"):  # Sam is not on their caseload: asked why (SEC-1)
+        page.wait_for_url(re.compile(r".*/staff/people/P[^/?]+(/open\?.*)?$"))
+        if urlsplit(page.url).path.endswith("/open"):  # not on their caseload: asked why (SEC-1)
             audit.check(f"{path_of(page)} (why open this record?)")
             page.locator("main input[name=reason][value=management]").check()
             submit(page, "main form button[type=submit]")
