@@ -180,6 +180,26 @@ def append_only_trigger_sql(table: str, dialect: str) -> list[str]:
     ]
 
 
+def add_append_only_triggers(*tables: str) -> None:
+    """For migrations: make the database refuse UPDATE and DELETE on ``tables``."""
+    from alembic import op  # migrations only
+
+    dialect = op.get_bind().dialect.name
+    for table in tables:
+        for statement in append_only_trigger_sql(table, dialect):
+            op.execute(statement)
+
+
+def drop_append_only_triggers(*tables: str) -> None:
+    """For migrations: undo ``add_append_only_triggers``."""
+    from alembic import op  # migrations only
+
+    dialect = op.get_bind().dialect.name
+    for table in tables:
+        for statement in drop_append_only_trigger_sql(table, dialect):
+            op.execute(statement)
+
+
 def drop_append_only_trigger_sql(table: str, dialect: str) -> list[str]:
     if dialect == "postgresql":
         return [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"]

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import portal.db  # noqa: F401  (column types)
-from portal.db import append_only_trigger_sql, drop_append_only_trigger_sql
+from portal.db import add_append_only_triggers, drop_append_only_triggers
 
 # History: a review is added, never rewritten. (The endings table is not guarded by
 # triggers: key rotation rewrites its encrypted details in place.)
@@ -46,17 +46,11 @@ def upgrade() -> None:
     with op.batch_alter_table('advocate_link_reviews', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_advocate_link_reviews_link_id'), ['link_id'], unique=False)
 
-    dialect = op.get_bind().dialect.name
-    for table in HISTORY:
-        for statement in append_only_trigger_sql(table, dialect):
-            op.execute(statement)
+    add_append_only_triggers(*HISTORY)
 
 
 def downgrade() -> None:
-    dialect = op.get_bind().dialect.name
-    for table in HISTORY:
-        for statement in drop_append_only_trigger_sql(table, dialect):
-            op.execute(statement)
+    drop_append_only_triggers(*HISTORY)
     with op.batch_alter_table('advocate_link_reviews', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_advocate_link_reviews_link_id'))
 

@@ -18,7 +18,7 @@ from alembic import op
 
 import portal.db  # noqa: F401  (column types)
 from portal.crypto import current_fernet, decrypt, encrypt
-from portal.db import append_only_trigger_sql, drop_append_only_trigger_sql, rebuilding_sqlite_tables
+from portal.db import add_append_only_triggers, drop_append_only_triggers, rebuilding_sqlite_tables
 
 revision = 'disclosures002'
 down_revision = 'disclosures001'
@@ -49,13 +49,6 @@ def _status_check(statuses: tuple[str, ...]) -> str:
     return "status IN (" + ", ".join(f"'{s}'" for s in statuses) + ")"
 
 
-def _triggers(statements: Callable[[str, str], list[str]]) -> None:
-    dialect = op.get_bind().dialect.name
-    for table in HISTORY:
-        for statement in statements(table, dialect):
-            op.execute(statement)
-
-
 def _rewrite(table: str, columns: dict[str, tuple[int, bool]], change: Callable[[str], str]) -> None:
     """Apply ``change`` (encrypt or decrypt) to every non-empty value of ``columns``."""
     bind = op.get_bind()
@@ -70,7 +63,7 @@ def _rewrite(table: str, columns: dict[str, tuple[int, bool]], change: Callable[
 def upgrade() -> None:
     fernet = current_fernet()
     with rebuilding_sqlite_tables():
-        _triggers(drop_append_only_trigger_sql)
+        drop_append_only_triggers(*HISTORY)
         for table, columns in NOTES.items():
             with op.batch_alter_table(table, schema=None) as batch_op:
                 for name, (length, nullable) in columns.items():
@@ -92,7 +85,7 @@ def upgrade() -> None:
                         "OR (refused_by_id IS NOT NULL AND refusal_reason IS NOT NULL)",
                     )
             _rewrite(table, columns, lambda plain: encrypt(plain, fernet))
-        _triggers(append_only_trigger_sql)
+        add_append_only_triggers(*HISTORY)
 
 
 def downgrade() -> None:
@@ -106,7 +99,7 @@ def downgrade() -> None:
                            'a refusal, so this downgrade would lose it. Nothing was changed.')
     fernet = current_fernet()
     with rebuilding_sqlite_tables():
-        _triggers(drop_append_only_trigger_sql)
+        drop_append_only_triggers(*HISTORY)
         for table, columns in NOTES.items():
             # Decrypt while the columns are still TEXT: a token is longer than the old limit.
             _rewrite(table, columns, lambda token: decrypt(token, fernet))
@@ -124,4 +117,4 @@ def downgrade() -> None:
                 for name, (length, nullable) in columns.items():
                     batch_op.alter_column(name, type_=sa.String(length=length), existing_type=sa.Text(),
                                           existing_nullable=nullable)
-        _triggers(append_only_trigger_sql)
+        add_append_only_triggers(*HISTORY)

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from portal.accounts.models import Account
-from portal.audit.services import record_event
 from portal.bookings import services
 from portal.bookings.forms import (
     DECLINE_LABELS,
@@ -29,6 +28,7 @@ from portal.bookings.models import DeclineReason, FileAccessBooking, SubjectAcce
 from portal.bookings.views import clock, zone_name
 from portal.db import utcnow
 from portal.extensions import db
+from portal.people import need_to_know
 from portal.people.models import Person
 from portal.security import CASEWORKERS, STAFF_ANY, allow, signed_in_account
 
@@ -114,13 +114,18 @@ def _render_booking(found: FileAccessBooking, *, confirm_form: ConfirmForm | Non
     ), status
 
 
+def _person_of(person_id: int) -> Person:
+    person = db.session.get(Person, person_id)
+    assert person is not None  # bookings and requests always belong to a person
+    return person
+
+
 @bp.route("/<int:booking_id>")
 @allow(CASEWORKERS)
 def booking(booking_id: int) -> tuple[str, int]:
     found = _booking(booking_id)
     # The request shows who asked and their needs: a view of their record (SEC-1).
-    record_event("person.viewed", person=db.session.get(Person, found.person_id),
-                 page=request.endpoint, basis="booking")
+    need_to_know.record_view(_person_of(found.person_id), basis="booking")
     return _render_booking(found)
 
 
@@ -248,8 +253,7 @@ def _render_access_request(sar: SubjectAccessRequest, form: ExtendForm | None = 
 @allow(CASEWORKERS)
 def access_request(sar_id: int) -> tuple[str, int]:
     sar = _access_request(sar_id)
-    record_event("person.viewed", person=db.session.get(Person, sar.person_id),
-                 page=request.endpoint, basis="access-request")
+    need_to_know.record_view(_person_of(sar.person_id), basis="access-request")
     return _render_access_request(sar)
 
 

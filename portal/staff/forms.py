@@ -114,14 +114,11 @@ class OpenRecordForm(FlaskForm):
         invalid_choice_message=_l("Choose why you need to open the record."),
     )
     details = TextAreaField(_l("Details (needed if you chose another reason)"),
-                            validators=[Optional(), at_most(500)])
+                            validators=[at_most(500)])
 
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid: bool = super().validate(extra_validators)
-        if self.reason.data == "other" and not (self.details.data or "").strip():
-            self.details.errors = [*self.details.errors, str(_l("Say why you need to open the record."))]
-            return False
-        return valid
+    def validate_details(self, field: Any) -> None:
+        if self.reason.data == "other" and not (field.data or "").strip():
+            raise ValidationError(str(_l("Say why you need to open the record.")))
 
 
 class AddWorkerForm(FlaskForm):

@@ -191,7 +191,7 @@ def open_record(reference: str) -> str | Response:
 
 
 @bp.route("/people/<reference>/workers", methods=["POST"])
-@allow(frozenset(need_to_know.CASELOAD_MANAGERS))
+@allow(need_to_know.CASELOAD_MANAGERS)
 def add_worker(reference: str) -> str | Response:
     found = _person_or_404(reference)
     form = AddWorkerForm()
@@ -207,7 +207,7 @@ def add_worker(reference: str) -> str | Response:
 
 
 @bp.route("/people/<reference>/workers/<int:member_id>/remove", methods=["POST"])
-@allow(frozenset(need_to_know.CASELOAD_MANAGERS))
+@allow(need_to_know.CASELOAD_MANAGERS)
 def remove_worker(reference: str, member_id: int) -> Response:
     found = _person_or_404(reference)
     member = db.session.get(need_to_know.CaseloadMember, member_id)
@@ -219,7 +219,7 @@ def remove_worker(reference: str, member_id: int) -> Response:
 
 
 @bp.route("/people/<reference>/access")
-@allow(frozenset(need_to_know.CASELOAD_MANAGERS))
+@allow(need_to_know.CASELOAD_MANAGERS)
 def access_log(reference: str) -> str:
     """Managers see who opened the record without being the person's worker, and why."""
     found = _person_or_404(reference)

@@ -72,8 +72,7 @@ class Item:
     args: dict[str, Any] = field(default_factory=dict)
     due: date | None = None
     urgent: bool = False
-    mine: bool = False  # addressed to this account (an approval), whoever's caseload it is on
-    extra: dict[str, Any] = field(default_factory=dict)
+    booking: Any = None  # a file visit's times (starts_at, ends_at), to show the time asked for
 
 
     def url(self, person: Person) -> str:
@@ -89,7 +88,6 @@ class Queue:
     counts: dict[str, int]
     people: dict[int, Person]
     named: set[int]  # people whose names may be shown
-    total: int
     page: int
     pages: int
 
@@ -109,7 +107,7 @@ def _bookings() -> Iterable[Item]:
     ):
         yield Item("booking", booking.created_at, booking.person_id,
                    "staff_bookings.booking", {"booking_id": booking.id},
-                   extra={"booking": booking})  # starts_at and ends_at, for the time asked for
+                   booking=booking)
 
 
 def _access_requests(today: date, zone: ZoneInfo) -> Iterable[Item]:
@@ -144,7 +142,7 @@ def _approvals(account: Account) -> Iterable[Item]:
     for disclosure in disclosures.waiting_for(account):
         yield Item("approval", disclosure.recorded_at, disclosure.person_id,
                    "staff_disclosures.detail", {**_RECORD, "disclosure_ref": disclosure.reference},
-                   urgent=disclosure.status == disclosures.Status.DONE_PENDING_APPROVAL, mine=True)
+                   urgent=disclosure.status == disclosures.Status.DONE_PENDING_APPROVAL)
 
 
 def _not_approved() -> Iterable[Item]:
@@ -219,6 +217,9 @@ def build(account: Account, *, everyone: bool, kind: str | None = None, page: in
         *_link_reviews(today, zone),
         *_policy(),
     ]
+    # Approvers may open the records of shares waiting for them (need_to_know): the list
+    # already holds them, so naming those people needs no second query.
+    approving = {item.person_id for item in items if item.kind == "approval"}
     if account.role in need_to_know.CASELOAD_MANAGERS:
         items.extend(_not_approved())
     if not everyone:
@@ -226,22 +227,22 @@ def build(account: Account, *, everyone: bool, kind: str | None = None, page: in
         with_a_worker = set(db.session.scalars(
             select(CaseloadMember.person_id).where(CaseloadMember.ended_at.is_(None))
         ))
-        items = [item for item in items
-                 if item.mine or item.person_id in mine or item.person_id not in with_a_worker]
+        # An approval waiting for you is yours, whoever's caseload the person is on.
+        items = [item for item in items if item.kind == "approval" or item.person_id in mine
+                 or item.person_id not in with_a_worker]
     counts = {key: 0 for key in KINDS}
     for item in items:
         counts[item.kind] += 1
     if kind in KINDS:
         items = [item for item in items if item.kind == kind]
     items.sort(key=lambda item: (item.since, item.kind, item.person_id))
-    total = len(items)
-    pages = max(1, -(-total // PAGE_SIZE))
+    pages = max(1, -(-len(items) // PAGE_SIZE))
     page = min(max(page, 1), pages)
     shown = items[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
     ids = {item.person_id for item in shown}
     found = {person.id: person for person in db.session.scalars(select(Person).where(Person.id.in_(ids)))}
-    return Queue(items=shown, counts=counts, people=found, named=need_to_know.may_see_name(account, ids),
-                 total=total, page=page, pages=pages)
+    named = need_to_know.may_see_name(account, ids, approving=approving)
+    return Queue(items=shown, counts=counts, people=found, named=named, page=page, pages=pages)
 
 
 def default_everyone(account: Account) -> bool:
